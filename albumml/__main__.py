@@ -1,0 +1,5 @@
+"""`python -m albumml` runs the CLI."""
+
+from albumml.cli import main
+
+main()

@@ -1,0 +1,50 @@
+"""The `albumml` command line: subcommands read like the tools ML engineers already use."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from albumml import __version__
+from albumml.cli import config_cmd, db, store
+from albumml.cli.console import error_console, setup_logging
+from albumml.errors import AlbummlError
+
+app = typer.Typer(
+    name="albumml",
+    help="Learn what an album feels like from its cover: crawl, catalogue, train, register, explain.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db.app, name="db")
+app.add_typer(store.app, name="store")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"albumml {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Set up logging from the settings before any command runs."""
+    from albumml.cli import context
+
+    setup_logging(context.settings().log_level)
+
+
+def main() -> None:
+    """Entry point: run the CLI and show any AlbummlError as one clean line."""
+    try:
+        app()
+    except AlbummlError as exc:
+        error_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None

@@ -1,0 +1,106 @@
+"""The one settings object: every knob of albumml, read from `ALBUMML_*` variables or a `.env` file.
+
+The embedded default (SQLite, a local folder, a local MLflow store, all under `home`) needs no set-up;
+production points the same fields at PostgreSQL, S3 and servers. Nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from albumml.errors import ConfigError
+from albumml.urls import mask_url_password
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+DEFAULT_POSTGRES_DRIVER = "postgresql+psycopg2"  # SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql://
+
+
+class Settings(BaseSettings):
+    """Effective configuration; unset URLs default to files under `home`."""
+
+    model_config = SettingsConfigDict(env_prefix="ALBUMML_", env_file=".env", extra="ignore")
+
+    home: Path = Field(Path(".albumml"), description="Folder for the embedded stack's files.")
+    database_url: str = Field("", description="SQLAlchemy URL of the catalogue (SQLite or PostgreSQL).")
+    store_url: str = Field("", description="Image and artifact store: a folder path, file:// or s3://bucket/prefix.")
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto); AWS if unset.")
+    s3_region: str = Field("us-east-1", description="Region for S3 clients.")
+    s3_access_key_id: str | None = Field(None, description="S3 key id; the AWS credential chain if unset.")
+    s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret key.")
+    mlflow_tracking_uri: str = Field("", description="MLflow tracking URI; a SQLite store under home if unset.")
+    model_name: str = Field("album-mood", description="Registered model name in the MLflow registry.")
+    db_batch_size: int = Field(500, ge=1, le=50_000, description="Albums per catalogue upsert transaction.")
+    db_connect_timeout_s: int = Field(10, ge=1, description="Seconds to wait for the database to answer.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(
+                f"cannot parse {mask_url_password(value)!r} as a database URL "
+                "(expected e.g. postgresql+psycopg2://user:pass@host:5432/albumml or sqlite:///path.db)"
+            ) from exc
+        if url.get_backend_name() not in SUPPORTED_DATABASES:
+            raise ValueError(
+                f"database {url.get_backend_name()!r} is not supported; use one of {', '.join(SUPPORTED_DATABASES)}"
+            )
+        if url.drivername == "postgresql":
+            return url.set(drivername=DEFAULT_POSTGRES_DRIVER).render_as_string(hide_password=False)
+        return value
+
+    @field_validator("store_url")
+    @classmethod
+    def _check_store_url(cls, value: str) -> str:
+        if "://" in value and not value.startswith(("file://", "s3://")):
+            raise ValueError(f"store URL {value!r} must be a folder path, file://... or s3://bucket/prefix")
+        if value.startswith("s3://") and not value[len("s3://") :].split("/", 1)[0]:
+            raise ValueError(f"store URL {value!r} names no bucket (expected s3://bucket/prefix)")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults_under_home(self) -> Settings:
+        self.home = self.home.expanduser().absolute()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home / 'catalogue.db'}"
+        if not self.store_url:
+            self.store_url = str(self.home / "store")
+        if not self.mlflow_tracking_uri:
+            self.mlflow_tracking_uri = f"sqlite:///{self.home / 'mlflow.db'}"
+        return self
+
+    def masked(self) -> dict[str, Any]:
+        """Effective settings with passwords and secret keys masked, for printing and logging."""
+        shown: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "***" if value.get_secret_value() else ""
+            elif isinstance(value, str) and "://" in value:
+                value = mask_url_password(value)
+            elif isinstance(value, Path):
+                value = str(value)
+            shown[name] = value
+        return shown
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning validation failures into one ConfigError that names the variables."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ALBUMML_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None

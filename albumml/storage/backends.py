@@ -1,0 +1,45 @@
+"""The interface every storage backend implements: atomic puts and plain gets of named objects."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """A stored object's name (relative to the store's root) and size in bytes."""
+
+    name: str
+    size: int
+
+
+class Backend(ABC):
+    """Named objects under one root; a put either lands whole or not at all."""
+
+    url: str
+
+    @abstractmethod
+    def put(self, name: str, data: bytes, *, sha256: bytes) -> None:
+        """Write `data` under `name` atomically; `sha256` is its digest, checked where the backend can."""
+
+    @abstractmethod
+    def get(self, name: str) -> bytes:
+        """Read the object's bytes, or raise ObjectNotFoundError."""
+
+    @abstractmethod
+    def size(self, name: str) -> int | None:
+        """The object's size in bytes, or None when it does not exist."""
+
+    @abstractmethod
+    def delete(self, name: str) -> None:
+        """Remove the object if it exists."""
+
+    @abstractmethod
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Every object whose name starts with `prefix`."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise StoreUnavailableError unless the store can be used."""

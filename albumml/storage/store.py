@@ -1,0 +1,200 @@
+"""The store: content-addressed blobs (covers) keyed by SHA-256, and named objects (snapshots, checkpoints)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from albumml.config import Settings
+from albumml.errors import ConfigError, CorruptObjectError, ObjectNotFoundError, StoreError
+from albumml.storage.backends import Backend, ObjectInfo
+from albumml.storage.local import LocalBackend
+from albumml.storage.s3 import S3Backend, make_s3_client
+
+log = logging.getLogger(__name__)
+
+BLOB_PREFIX = "blobs/sha256/"
+KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9._=-]+(/[A-Za-z0-9._=-]+)*$")
+
+
+def content_key(data: bytes) -> str:
+    """The content key of `data`: its SHA-256 as 64 lowercase hex digits."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class PutResult:
+    """The key a blob is stored under and whether this put wrote it (False: it was already there)."""
+
+    key: str
+    written: bool
+
+
+@dataclass
+class VerifyReport:
+    """What `verify` found: how many blobs it re-hashed, which are corrupt, which expected ones are missing."""
+
+    checked: int = 0
+    bytes_checked: int = 0
+    corrupt: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is corrupt or missing."""
+        return not self.corrupt and not self.missing
+
+
+@dataclass(frozen=True)
+class PrefixStats:
+    """Object count and bytes under one top-level prefix."""
+
+    objects: int
+    bytes: int
+
+
+class Store:
+    """Content-addressed blobs and named objects over one backend (local folder or S3)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    @property
+    def url(self) -> str:
+        """Where the store lives, for messages."""
+        return self.backend.url
+
+    @staticmethod
+    def blob_name(key: str) -> str:
+        """The object name under which the blob with `key` lives (fanned out by its first two digits)."""
+        if not KEY_PATTERN.match(key):
+            raise StoreError(f"{key!r} is not a content key (64 lowercase hex digits of a SHA-256)")
+        return f"{BLOB_PREFIX}{key[:2]}/{key}"
+
+    def put_blob(self, data: bytes) -> PutResult:
+        """Store `data` under its SHA-256; the same bytes put twice are written once."""
+        digest = hashlib.sha256(data).digest()
+        key = digest.hex()
+        name = self.blob_name(key)
+        if self.backend.size(name) == len(data):
+            return PutResult(key, written=False)
+        self.backend.put(name, data, sha256=digest)
+        return PutResult(key, written=True)
+
+    def get_blob(self, key: str) -> bytes:
+        """Read a blob and check that its bytes still hash to `key`."""
+        data = self.backend.get(self.blob_name(key))
+        actual = content_key(data)
+        if actual != key:
+            raise CorruptObjectError(
+                f"blob {key} in {self.url} is corrupt (its bytes hash to {actual[:12]}...); "
+                "run `albumml store verify` and re-crawl the albums that point to it"
+            )
+        return data
+
+    def has_blob(self, key: str) -> bool:
+        """Whether a blob with `key` is stored (its bytes are not re-hashed)."""
+        return self.backend.size(self.blob_name(key)) is not None
+
+    def blob_keys(self) -> Iterator[str]:
+        """Every stored blob's key."""
+        for info in self.backend.list(BLOB_PREFIX):
+            yield info.name.rsplit("/", 1)[-1]
+
+    def put_object(self, name: str, data: bytes) -> None:
+        """Store a named object (a snapshot file, a checkpoint) atomically, replacing any earlier one."""
+        self.backend.put(self._checked_name(name), data, sha256=hashlib.sha256(data).digest())
+
+    def get_object(self, name: str) -> bytes:
+        """Read a named object."""
+        return self.backend.get(self._checked_name(name))
+
+    def has_object(self, name: str) -> bool:
+        """Whether a named object exists."""
+        return self.backend.size(self._checked_name(name)) is not None
+
+    def delete_object(self, name: str) -> None:
+        """Remove a named object."""
+        self.backend.delete(self._checked_name(name))
+
+    def list_objects(self, prefix: str) -> list[ObjectInfo]:
+        """Named objects under `prefix`, sorted by name."""
+        return sorted(self.backend.list(prefix), key=lambda info: info.name)
+
+    @staticmethod
+    def _checked_name(name: str) -> str:
+        if not NAME_PATTERN.match(name) or ".." in name.split("/") or name.startswith(BLOB_PREFIX.split("/")[0]):
+            raise StoreError(
+                f"{name!r} is not a valid object name (relative, '/'-separated, no '..', not under blobs/)"
+            )
+        return name
+
+    def stats(self) -> dict[str, PrefixStats]:
+        """Object count and bytes per top-level prefix (blobs, snapshots, ...)."""
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for info in self.backend.list(""):
+            entry = counts[info.name.split("/", 1)[0]]
+            entry[0] += 1
+            entry[1] += info.size
+        return {prefix: PrefixStats(*values) for prefix, values in sorted(counts.items())}
+
+    def verify(
+        self,
+        expected_keys: Iterable[str] = (),
+        *,
+        workers: int = 8,
+        progress: Callable[[int], None] | None = None,
+    ) -> VerifyReport:
+        """Re-hash every blob, and report corrupt ones and expected keys (e.g. the catalogue's) that are missing."""
+        report = VerifyReport()
+        infos = list(self.backend.list(BLOB_PREFIX))
+        stored = {info.name.rsplit("/", 1)[-1] for info in infos}
+
+        def rehash(info: ObjectInfo) -> tuple[str, bool, int]:
+            key = info.name.rsplit("/", 1)[-1]
+            try:
+                data = self.backend.get(info.name)
+            except ObjectNotFoundError:
+                return key, True, 0
+            return key, content_key(data) == key, len(data)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for key, intact, size in pool.map(rehash, infos):
+                report.checked += 1
+                report.bytes_checked += size
+                if not intact:
+                    log.warning("corrupt blob %s in %s", key, self.url)
+                    report.corrupt.append(key)
+                if progress is not None:
+                    progress(1)
+        report.missing = sorted(set(expected_keys) - stored)
+        report.corrupt.sort()
+        return report
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the settings point to: a local folder, file:// URL or s3://bucket/prefix."""
+    url = settings.store_url
+    if url.startswith("s3://"):
+        bucket, _, prefix = url[len("s3://") :].partition("/")
+        client = make_s3_client(
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=(
+                settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
+            ),
+        )
+        return Store(S3Backend(client, bucket, prefix, endpoint_url=settings.s3_endpoint_url))
+    if url.startswith("file://"):
+        url = url[len("file://") :]
+    if not url:
+        raise ConfigError("ALBUMML_STORE_URL is empty; give a folder path or s3://bucket/prefix")
+    return Store(LocalBackend(Path(url)))

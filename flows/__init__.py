@@ -1,0 +1,1 @@
+"""Prefect flows: thin, scheduled wrappers around albumml functions."""

@@ -1,0 +1,107 @@
+"""Shared fixtures: settings under a temporary home, real PostgreSQL databases, a real moto S3 server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+from albumml.config import Settings, load_settings
+from tests.support.services import (
+    admin_execute,
+    dsn_to_url,
+    moto_server,
+    postgres_server,
+    unavailable,
+)
+
+TEST_AWS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test sees the developer's ALBUMML_* variables, .env file or AWS profile."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("ALBUMML_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Embedded-default settings under a fresh home folder."""
+    return load_settings(home=tmp_path / "home")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_dsn() -> Iterator[str]:
+    """A reachable PostgreSQL server's admin DSN (found on 127.0.0.1:5432 or started for this run)."""
+    try:
+        with postgres_server() as dsn:
+            yield dsn
+    except (RuntimeError, OSError) as exc:
+        unavailable(f"no PostgreSQL server: {exc}")
+
+
+@pytest.fixture(scope="session")
+def postgres_run_prefix() -> str:
+    """A name prefix for this run's databases, so parallel runs never collide."""
+    return f"albumml_test_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_dsn: str, postgres_run_prefix: str) -> Iterator[str]:
+    """An SQLAlchemy URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    name = f"{postgres_run_prefix}_{uuid.uuid4().hex[:8]}"
+    admin_execute(postgres_admin_dsn, f'CREATE DATABASE "{name}"')
+    yield dsn_to_url(postgres_admin_dsn, name)
+    admin_execute(postgres_admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """An empty catalogue database on each backend in turn."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalogue.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """The endpoint URL of moto's S3 HTTP server, running in its own process."""
+    try:
+        with moto_server() as endpoint:
+            yield endpoint
+    except (RuntimeError, OSError) as exc:
+        unavailable(f"moto server did not start: {exc}")
+
+
+@pytest.fixture
+def s3_bucket(moto_endpoint: str) -> str:
+    """A new, empty bucket on the moto server."""
+    name = f"albumml-test-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=moto_endpoint, **TEST_AWS).create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def s3_settings(tmp_path, moto_endpoint: str, s3_bucket: str) -> Settings:
+    """Settings whose store is a prefix of a fresh bucket on the moto server."""
+    return load_settings(
+        home=tmp_path / "home",
+        store_url=f"s3://{s3_bucket}/albumml",
+        s3_endpoint_url=moto_endpoint,
+        s3_access_key_id="testing",
+        s3_secret_access_key="testing",
+    )

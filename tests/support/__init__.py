@@ -1,0 +1,1 @@
+"""Helpers that find or start the real servers the tests talk to."""
