@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from albumml.errors import CatalogueWriteError
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+VocabularyModel = type[Mood] | type[Theme]
 
 ALBUM_UPDATABLE = (
     "url", "title", "artist", "artist_id", "release_date", "year", "rating", "review_text", "review_author",
@@ -94,6 +95,26 @@ def _insert(connection: Connection, table: Table) -> Any:
     return dialect.insert(table)
 
 
+def _bulk_insert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    on_conflict: Callable[[Any], Any] | None = None,
+) -> None:
+    """Insert `rows` in one executemany, which SQLAlchemy sends as batched multi-row VALUES statements.
+
+    Upserts carry RETURNING: since SQLAlchemy 2.1 (issue #13130) that is what keeps ON CONFLICT statements
+    on the batched path instead of one round trip per row.
+    """
+    if not rows:
+        return
+    statement = _insert(connection, table)
+    if on_conflict is None:
+        connection.execute(statement, rows)
+        return
+    connection.execute(on_conflict(statement).returning(*table.primary_key.columns), rows).all()
+
+
 def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -105,6 +126,7 @@ class Catalogue:
     def __init__(self, engine: Engine, *, batch_size: int = 500) -> None:
         self.engine = engine
         self.batch_size = batch_size
+        self._confirmed_vocabulary: set[tuple[VocabularyModel, str, str]] = set()
 
     def describe(self) -> str:
         """Where the catalogue lives, password masked."""
@@ -127,62 +149,75 @@ class Catalogue:
                         connection.execute(select(Album.id, Album.content_hash).where(Album.id.in_(ids))).all()
                     )
                     rewritten = [r for r in records if known.get(r.id) != hashes[r.id]]
-                    self._upsert_vocabulary(connection, Mood, (t for r in rewritten for t in r.moods))
-                    self._upsert_vocabulary(connection, Theme, (t for r in rewritten for t in r.themes))
+                    vocabulary = self._unconfirmed_vocabulary(rewritten)
+                    self._write_vocabulary(connection, vocabulary)
                     self._upsert_album_rows(connection, records, hashes)
-                    self._replace_links(connection, rewritten)
+                    self._replace_links(connection, rewritten, [r.id for r in rewritten if r.id in known])
             except IntegrityError as exc:
                 raise CatalogueWriteError(
                     f"a batch of {len(records)} albums ({ids[0]}..{ids[-1]}) was rejected by {describe(self.engine)} "
                     f"and rolled back, nothing of it was written: {str(exc.orig).strip().splitlines()[0]}"
                 ) from exc
+        self._confirmed_vocabulary.update((model, tag.id, tag.name) for model, tag in vocabulary)
         new = sum(1 for r in records if r.id not in known)
         changed_ids = tuple(r.id for r in rewritten if r.id in known)
         return UpsertResult(new, len(changed_ids), len(records) - new - len(changed_ids), changed_ids)
 
+    def _unconfirmed_vocabulary(self, records: Sequence[AlbumRecord]) -> list[tuple[VocabularyModel, Tag]]:
+        """Tags of `records` not yet written by a committed batch of this catalogue (with the same name)."""
+        pending: dict[tuple[VocabularyModel, str], Tag] = {}
+        for record in records:
+            for model, tags in ((Mood, record.moods), (Theme, record.themes)):
+                for tag in tags:
+                    if (model, tag.id, tag.name) not in self._confirmed_vocabulary:
+                        pending[(model, tag.id)] = tag
+        return [(model, tag) for (model, _), tag in pending.items()]
+
     @staticmethod
-    def _upsert_vocabulary(connection: Connection, model: type[Mood] | type[Theme], tags: Iterable[Tag]) -> None:
-        rows = {tag.id: {"id": tag.id, "name": tag.name} for tag in tags}
-        if not rows:
-            return
-        statement = _insert(connection, model.__table__)
-        connection.execute(
-            statement.on_conflict_do_update(index_elements=["id"], set_={"name": statement.excluded.name}),
-            list(rows.values()),
-        )
+    def _write_vocabulary(connection: Connection, vocabulary: Sequence[tuple[VocabularyModel, Tag]]) -> None:
+        for model in (Mood, Theme):
+            rows = [{"id": tag.id, "name": tag.name} for owner, tag in vocabulary if owner is model]
+            _bulk_insert(
+                connection,
+                model.__table__,
+                rows,
+                lambda statement: statement.on_conflict_do_update(
+                    index_elements=["id"], set_={"name": statement.excluded.name}
+                ),
+            )
 
     @staticmethod
     def _upsert_album_rows(connection: Connection, records: Sequence[AlbumRecord], hashes: dict[str, str]) -> None:
-        rows = [_album_row(record, hashes[record.id]) for record in records]
-        statement = _insert(connection, Album.__table__)
-        excluded = statement.excluded
-        updates: dict[str, Any] = {name: excluded[name] for name in ALBUM_UPDATABLE}
-        updates["last_changed"] = case(
-            (Album.__table__.c.content_hash == excluded.content_hash, Album.__table__.c.last_changed),
-            else_=excluded.last_changed,
-        )
-        connection.execute(statement.on_conflict_do_update(index_elements=["id"], set_=updates), rows)
+        table = Album.__table__
+
+        def on_conflict(statement: Any) -> Any:
+            excluded = statement.excluded
+            updates: dict[str, Any] = {name: excluded[name] for name in ALBUM_UPDATABLE}
+            updates["last_changed"] = case(
+                (table.c.content_hash == excluded.content_hash, table.c.last_changed),
+                else_=excluded.last_changed,
+            )
+            return statement.on_conflict_do_update(index_elements=["id"], set_=updates)
+
+        _bulk_insert(connection, table, [_album_row(record, hashes[record.id]) for record in records], on_conflict)
 
     @staticmethod
-    def _replace_links(connection: Connection, records: Sequence[AlbumRecord]) -> None:
-        if not records:
-            return
-        ids = [record.id for record in records]
+    def _replace_links(connection: Connection, records: Sequence[AlbumRecord], changed_ids: Sequence[str]) -> None:
         for link, column, attribute in ((AlbumMood, "mood_id", "moods"), (AlbumTheme, "theme_id", "themes")):
-            connection.execute(delete(link).where(link.album_id.in_(ids)))
+            if changed_ids:
+                connection.execute(delete(link).where(link.album_id.in_(changed_ids)))
             rows = [
                 {"album_id": record.id, "position": position, column: tag.id}
                 for record in records
                 for position, tag in enumerate(getattr(record, attribute))
             ]
-            if rows:
-                connection.execute(link.__table__.insert(), rows)
+            _bulk_insert(connection, link.__table__, rows)
 
     def upsert_vocabulary(self, moods: Iterable[Tag] = (), themes: Iterable[Tag] = ()) -> None:
         """Insert or rename vocabulary entries by site id."""
+        vocabulary = [*((Mood, tag) for tag in moods), *((Theme, tag) for tag in themes)]
         with database_errors(self.engine), self.engine.begin() as connection:
-            self._upsert_vocabulary(connection, Mood, moods)
-            self._upsert_vocabulary(connection, Theme, themes)
+            self._write_vocabulary(connection, vocabulary)
 
     def fetch_states(self, album_ids: Sequence[str] | None = None) -> dict[str, FetchState]:
         """ETag, Last-Modified, sitemap lastmod and content hash per album (all albums when ids is None)."""

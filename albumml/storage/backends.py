@@ -24,6 +24,13 @@ class Backend(ABC):
     def put(self, name: str, data: bytes, *, sha256: bytes) -> None:
         """Write `data` under `name` atomically; `sha256` is its digest, checked where the backend can."""
 
+    def put_if_absent(self, name: str, data: bytes, *, sha256: bytes) -> bool:
+        """Write `data` unless an object named `name` exists; True when this call wrote it."""
+        if self.size(name) is not None:
+            return False
+        self.put(name, data, sha256=sha256)
+        return True
+
     @abstractmethod
     def get(self, name: str) -> bytes:
         """Read the object's bytes, or raise ObjectNotFoundError."""

@@ -15,6 +15,7 @@ from albumml.storage.backends import Backend, ObjectInfo
 
 MISSING_BUCKET_CODES = {"NoSuchBucket"}
 MISSING_KEY_CODES = {"NoSuchKey", "404", "NotFound"}
+PRECONDITION_CODES = {"PreconditionFailed", "412", "ConditionalRequestConflict"}
 
 
 def make_s3_client(
@@ -55,6 +56,14 @@ class S3Backend(Backend):
         return self.prefix + name
 
     def put(self, name: str, data: bytes, *, sha256: bytes) -> None:
+        self._put(name, data, sha256)
+
+    def put_if_absent(self, name: str, data: bytes, *, sha256: bytes) -> bool:
+        """One conditional PUT (`If-None-Match: *`): the server refuses it with 412 when the key exists."""
+        return self._put(name, data, sha256, if_none_match="*")
+
+    def _put(self, name: str, data: bytes, sha256: bytes, **conditions: str) -> bool:
+        arguments = {"IfNoneMatch": conditions["if_none_match"]} if conditions else {}
         try:
             self.client.put_object(
                 Bucket=self.bucket,
@@ -62,9 +71,15 @@ class S3Backend(Backend):
                 Body=data,
                 ChecksumAlgorithm="SHA256",
                 ChecksumSHA256=base64.b64encode(sha256).decode(),
+                **arguments,
             )
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            if conditions and _code(exc) in PRECONDITION_CODES:
+                return False
             self._raise(exc, name)
+        except BotoCoreError as exc:
+            self._raise(exc, name)
+        return True
 
     def get(self, name: str) -> bytes:
         try:

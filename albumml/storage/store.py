@@ -79,12 +79,19 @@ class Store:
         return f"{BLOB_PREFIX}{key[:2]}/{key}"
 
     def put_blob(self, data: bytes) -> PutResult:
-        """Store `data` under its SHA-256; the same bytes put twice are written once."""
+        """Store `data` under its SHA-256; the same bytes put twice are written once.
+
+        An existing object of the wrong size (a truncated copy) is rewritten; same-size rot is left to
+        `verify` and to the hash check on every read.
+        """
         digest = hashlib.sha256(data).digest()
         key = digest.hex()
         name = self.blob_name(key)
+        if self.backend.put_if_absent(name, data, sha256=digest):
+            return PutResult(key, written=True)
         if self.backend.size(name) == len(data):
             return PutResult(key, written=False)
+        log.warning("blob %s in %s had the wrong size; rewriting it", key, self.url)
         self.backend.put(name, data, sha256=digest)
         return PutResult(key, written=True)
 

@@ -64,6 +64,18 @@ def test_local_second_put_does_not_touch_the_file(settings: Settings) -> None:
     assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
 
 
+def test_s3_second_put_writes_no_new_version(s3_settings: Settings) -> None:
+    store = open_store(s3_settings)
+    backend = store.backend
+    assert isinstance(backend, S3Backend)
+    backend.client.put_bucket_versioning(Bucket=backend.bucket, VersioningConfiguration={"Status": "Enabled"})
+    key = store.put_blob(COVER).key
+    store.put_blob(COVER)
+    store.put_blob(COVER)
+    versions = backend.client.list_object_versions(Bucket=backend.bucket, Prefix=backend.prefix + Store.blob_name(key))
+    assert len(versions["Versions"]) == 1
+
+
 def test_a_corrupt_blob_is_caught_on_read_and_by_verify(store: Store) -> None:
     good, bad = store.put_blob(b"intact cover").key, store.put_blob(COVER).key
     corrupt(store, bad, COVER[:-1] + b"\x00")

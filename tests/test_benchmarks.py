@@ -1,0 +1,28 @@
+"""The benchmark harness runs end to end at tiny sizes and writes figures beside their baselines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def test_quick_benchmarks_write_ratios_against_baselines(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(tmp_path)],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    figures = json.loads((tmp_path / "benchmarks.json").read_text())["figures"]
+    baselines = {(f["stage"], f["baseline_name"]) for f in figures}
+    assert {("catalogue", "psycopg2 COPY"), ("catalogue", "ORM row by row"), ("store", "boto3 put_object")} <= baselines
+    for figure in figures:
+        assert figure["value"] > 0 and figure["baseline_value"] > 0
+        assert abs(figure["ratio"] - figure["value"] / figure["baseline_value"]) < 1e-9
+    assert "| catalogue |" in (tmp_path / "benchmarks.md").read_text()
