@@ -39,6 +39,21 @@ class Settings(BaseSettings):
     db_connect_timeout_s: int = Field(10, ge=1, description="Seconds to wait for the database to answer.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    crawl_start_url: str = Field("", description="Site base, sitemap, robots.txt or album URL the crawl starts from.")
+    crawl_user_agent: str = Field("albumml/0.1 (album mood research crawler)", description="User agent sent.")
+    crawl_obey_robots: bool = Field(True, description="Obey robots.txt.")
+    crawl_concurrency_per_domain: int = Field(8, ge=1, le=64, description="Parallel requests per domain.")
+    crawl_download_delay_s: float = Field(0.0, ge=0, description="Minimum delay between requests to a domain.")
+    crawl_autothrottle: bool = Field(True, description="Adapt the request rate to the server's latency.")
+    crawl_autothrottle_start_delay_s: float = Field(1.0, ge=0, description="AutoThrottle's first delay.")
+    crawl_autothrottle_target_concurrency: float = Field(4.0, gt=0, description="AutoThrottle's target concurrency.")
+    crawl_retry_times: int = Field(3, ge=0, le=10, description="Retries of a request after a 5xx or a timeout.")
+    crawl_retry_backoff_s: float = Field(1.0, ge=0, description="First retry's delay; doubled on each retry.")
+    crawl_timeout_s: float = Field(30.0, gt=0, description="Download timeout per request.")
+    crawl_max_cover_bytes: int = Field(20_000_000, ge=1, description="Largest cover download accepted.")
+    crawl_max_cover_pixels: int = Field(40_000_000, ge=1, description="Decompression-bomb guard for covers.")
+    crawl_min_cover_side: int = Field(64, ge=1, description="Smallest cover width or height accepted.")
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from albumml.catalogue.engine import create_catalogue_engine
 from albumml.catalogue.migrate import require_current
 from albumml.catalogue.records import AlbumRecord, CrawlErrorRecord, MoodTag, ThemeTag
-from albumml.catalogue.repository import Catalogue, CatalogueStats, RunCounts, UpsertResult
+from albumml.catalogue.repository import Catalogue, CatalogueStats, FetchState, RunCounts, Touch, UpsertResult
 from albumml.config import Settings
 
 __all__ = [
@@ -13,9 +13,11 @@ __all__ = [
     "Catalogue",
     "CatalogueStats",
     "CrawlErrorRecord",
+    "FetchState",
     "MoodTag",
     "RunCounts",
     "ThemeTag",
+    "Touch",
     "UpsertResult",
     "open_catalogue",
 ]

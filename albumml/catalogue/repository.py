@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, case, delete, func, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from albumml.catalogue.engine import database_errors, describe
-from albumml.catalogue.models import Album, AlbumMood, AlbumTheme, CrawlError, CrawlRun, Mood, Theme
+from albumml.catalogue.models import Album, AlbumMood, AlbumTheme, CrawlError, CrawlRun, Mood, Theme, UTCDateTime
 from albumml.catalogue.records import AlbumRecord, CrawlErrorRecord, Tag
 from albumml.errors import CatalogueWriteError
 
@@ -57,6 +57,16 @@ class FetchState:
     sitemap_lastmod: datetime | None
     content_hash: str
     cover_key: str | None
+    cover_url: str | None
+
+
+@dataclass(frozen=True)
+class Touch:
+    """An album the site confirmed unchanged (a 304): when it was checked and the sitemap's lastmod."""
+
+    album_id: str
+    fetched_at: datetime
+    sitemap_lastmod: datetime | None
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,7 @@ class Catalogue:
             Album.sitemap_lastmod,
             Album.content_hash,
             Album.cover_key,
+            Album.cover_url,
         )
         states: dict[str, FetchState] = {}
         with database_errors(self.engine), self.engine.connect() as connection:
@@ -237,6 +248,40 @@ class Catalogue:
                 for album_id, *state in rows:
                     states[album_id] = FetchState(*state)
         return states
+
+    def touch(self, touches: Sequence[Touch]) -> int:
+        """Record that albums were re-checked and found unchanged; returns how many rows matched."""
+        if not touches:
+            return 0
+        statement = (
+            update(Album.__table__)
+            .where(Album.__table__.c.id == bindparam("b_id"))
+            .values(
+                last_fetched=bindparam("b_fetched"),
+                sitemap_lastmod=func.coalesce(
+                    bindparam("b_lastmod", type_=UTCDateTime()), Album.__table__.c.sitemap_lastmod
+                ),
+            )
+        )
+        rows = [{"b_id": t.album_id, "b_fetched": t.fetched_at, "b_lastmod": t.sitemap_lastmod} for t in touches]
+        with database_errors(self.engine), self.engine.begin() as connection:
+            return connection.execute(statement, rows).rowcount
+
+    def crawl_run(self, run_id: int) -> tuple[CrawlRun, dict[str, int]] | None:
+        """One crawl run and its errors counted by reason."""
+        count = func.count()
+        with database_errors(self.engine), Session(self.engine, expire_on_commit=False) as session:
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                return None
+            reasons = session.execute(
+                select(CrawlError.reason, count)
+                .where(CrawlError.run_id == run_id)
+                .group_by(CrawlError.reason)
+                .order_by(count.desc())
+            ).all()
+            session.expunge(run)
+            return run, dict(reasons)
 
     def album(self, album_id: str) -> Album | None:
         """One album with its moods and themes in site order, detached from the session."""

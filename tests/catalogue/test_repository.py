@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from albumml.catalogue import Catalogue, CrawlErrorRecord, RunCounts, open_catalogue
+from albumml.catalogue import Catalogue, CrawlErrorRecord, RunCounts, Touch, open_catalogue
 from albumml.catalogue.engine import create_catalogue_engine
 from albumml.catalogue.migrate import upgrade
 from albumml.catalogue.models import Album, AlbumMood, CrawlRun
@@ -170,3 +170,26 @@ def test_unreachable_database_names_the_url_without_password(tmp_path) -> None:
     message = str(error.value)
     assert "s3cret" not in message
     assert "127.0.0.1:1" in message and "ALBUMML_DATABASE_URL" in message
+
+
+def test_touch_records_a_recheck_without_changing_content(catalogue: Catalogue) -> None:
+    catalogue.upsert_albums([album(1), album(2)])
+    later, lastmod = FETCHED + timedelta(days=1), datetime(2026, 11, 20, tzinfo=UTC)
+    matched = catalogue.touch([Touch("mw0000000001", later, lastmod), Touch("mw0000000404", later, lastmod)])
+    assert matched == 1
+    stored = catalogue.album("mw0000000001")
+    assert stored is not None
+    assert (stored.last_fetched, stored.sitemap_lastmod, stored.last_changed) == (later, lastmod, FETCHED)
+    catalogue.touch([Touch("mw0000000001", later, None)])
+    assert catalogue.fetch_states(["mw0000000001"])["mw0000000001"].sitemap_lastmod == lastmod
+
+
+def test_crawl_run_reads_back_with_its_errors(catalogue: Catalogue) -> None:
+    run = catalogue.start_crawl_run("http://site/sitemap.xml")
+    catalogue.record_errors([CrawlErrorRecord(url="u", reason="http_404")], run_id=run)
+    catalogue.record_errors([CrawlErrorRecord(url="v", reason="http_404")], run_id=None)
+    found = catalogue.crawl_run(run)
+    assert found is not None
+    stored_run, reasons = found
+    assert stored_run.source == "http://site/sitemap.xml" and reasons == {"http_404": 1}
+    assert catalogue.crawl_run(run + 100) is None
