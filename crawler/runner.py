@@ -1,0 +1,37 @@
+"""Runs the `albums` spider in this process (a fresh one: Twisted's reactor cannot restart)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings as ScrapySettings
+
+from albumml.catalogue import open_catalogue
+from albumml.config import Settings
+from albumml.storage import open_store
+from crawler.scrapy_settings import scrapy_settings
+from crawler.spiders.albums import AlbumsSpider
+
+
+def run_crawl(
+    settings: Settings,
+    *,
+    start_url: str | None = None,
+    urls_file: str | None = None,
+    full: bool = False,
+    progress: bool = False,
+    log_level: str = "WARNING",
+) -> dict[str, Any]:
+    """Crawl into the configured catalogue and store; return Scrapy's stats (with `albumml/run_id`)."""
+    open_catalogue(settings)
+    open_store(settings).backend.check()
+    configured = ScrapySettings(scrapy_settings(settings))
+    configured.set("LOG_LEVEL", log_level)
+    configured.set("ALBUMML_PROGRESS", progress)
+    process = CrawlerProcess(configured)
+    crawler = process.create_crawler(AlbumsSpider)
+    process.crawl(crawler, start_url=start_url, urls_file=urls_file, full="true" if full else "")
+    process.start()
+    assert crawler.stats is not None
+    return crawler.stats.get_stats()

@@ -1,0 +1,44 @@
+"""Scrapy settings derived from albumml's one settings object, so politeness lives in settings, not code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from albumml.config import Settings
+
+
+def scrapy_settings(settings: Settings) -> dict[str, Any]:
+    """The Scrapy settings for a crawl configured by `settings`."""
+    return {
+        "BOT_NAME": "albumml",
+        "SPIDER_MODULES": ["crawler.spiders"],
+        "NEWSPIDER_MODULE": "crawler.spiders",
+        "USER_AGENT": settings.crawl_user_agent,
+        "ROBOTSTXT_OBEY": settings.crawl_obey_robots,
+        "CONCURRENT_REQUESTS": max(16, settings.crawl_concurrency_per_domain * 2),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.crawl_concurrency_per_domain,
+        "DOWNLOAD_DELAY": settings.crawl_download_delay_s,
+        "DOWNLOAD_TIMEOUT": settings.crawl_timeout_s,
+        "AUTOTHROTTLE_ENABLED": settings.crawl_autothrottle,
+        "AUTOTHROTTLE_START_DELAY": settings.crawl_autothrottle_start_delay_s,
+        "AUTOTHROTTLE_MAX_DELAY": 60.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": settings.crawl_autothrottle_target_concurrency,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": settings.crawl_retry_times,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "ALBUMML_RETRY_BACKOFF_S": settings.crawl_retry_backoff_s,
+        "REDIRECT_MAX_TIMES": 5,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.middlewares.BackoffRetryMiddleware": 550,
+        },
+        "ITEM_PIPELINES": {
+            "crawler.pipelines.CoverPipeline": 100,
+            "crawler.pipelines.CataloguePipeline": 200,
+        },
+        "EXTENSIONS": {"crawler.extensions.CrawlProgress": 500},
+        "LOG_LEVEL": "INFO",
+        "ALBUMML_SETTINGS": settings,
+    }
