@@ -115,7 +115,7 @@ class CataloguePipeline:
         self.albums[album.album_id] = to_record(item)
 
     def _take_error(self, item: CrawlErrorItem) -> None:
-        log.warning("%s: %s (%s)", item.reason, item.url, item.detail or "")
+        log.info("%s: %s (%s)", item.reason, item.url, item.detail or "")
         self.errors.append(CrawlErrorRecord(url=item.url, reason=item.reason, detail=item.detail))
         self.crawler.stats.inc_value(f"albumml/errors/{item.reason}")
 

@@ -26,6 +26,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "RETRY_ENABLED": True,
         "RETRY_TIMES": settings.crawl_retry_times,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
         "ALBUMML_RETRY_BACKOFF_S": settings.crawl_retry_backoff_s,
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,

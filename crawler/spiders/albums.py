@@ -76,9 +76,9 @@ class AlbumsSpider(scrapy.Spider):
         callback = self.parse_robots if url.endswith("robots.txt") else self.parse_sitemap
         return scrapy.Request(url, callback=callback, errback=self.on_error, priority=10)
 
-    def parse_robots(self, response: TextResponse) -> Iterator[scrapy.Request]:
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         """Follow every `Sitemap:` line of robots.txt."""
-        sitemaps = list(sitemap_urls_from_robots(response.text, base_url=response.url))
+        sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url))
         if not sitemaps:
             log.warning("robots.txt at %s names no sitemap; trying /sitemap.xml", response.url)
             sitemaps = [response.urljoin("/sitemap.xml")]
@@ -241,7 +241,7 @@ def _describe_failure(failure: Failure, prefix: str = "") -> tuple[str, str]:
             reason = "timeout"
         elif "maxsize" in text or "cancelled" in text:
             reason = "too_large"
-        elif "dns" in name.lower():
+        elif "dns" in name.lower() or "resolve" in name.lower():
             reason = "dns"
         else:
             reason = "connection"
