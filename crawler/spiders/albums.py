@@ -44,6 +44,7 @@ class AlbumsSpider(scrapy.Spider):
         self.urls_file = urls_file
         self.full = str(full).lower() in {"1", "true", "yes"}
         self.states: dict[str, FetchState] = {}
+        self.planned: set[str] = set()
 
     @property
     def albumml(self) -> Settings:
@@ -109,9 +110,12 @@ class AlbumsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("albumml/albums_planned", planned)
 
     def _album_requests(self, url: str, lastmod: datetime | None) -> Iterator[scrapy.Request]:
+        """One request per album (each album once, however often it is listed); redirects are followed to the
+        end, so a redirect loop is reported instead of silently deduplicated."""
         album_id = album_id_from_url(url)
-        if album_id is None:
+        if album_id is None or album_id in self.planned:
             return
+        self.planned.add(album_id)
         plan = plan_album(lastmod, self.states.get(album_id), full=self.full)
         self.crawler.stats.inc_value(f"albumml/plan/{plan.reason}")
         if not plan.fetch:
@@ -122,6 +126,7 @@ class AlbumsSpider(scrapy.Spider):
             errback=self.on_error,
             headers=plan.headers,
             meta={"album_id": album_id, "lastmod": lastmod, "handle_httpstatus_list": [304]},
+            dont_filter=True,
         )
 
     def parse_album(self, response: Response) -> Iterator[Any]:
