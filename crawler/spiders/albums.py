@@ -153,9 +153,6 @@ class AlbumsSpider(scrapy.Spider):
         if album.page_design is PageDesign.V2023 and not album.complete:
             yield self._subrequest(album.url + "/moodsThemesAjax", self.parse_moods_themes, item)
             return
-        if not album.has_moods_section:
-            yield CrawlErrorItem(response.url, "no_moods_section", "the page has no moods section; not stored")
-            return
         yield from self._with_cover(item)
 
     def _subrequest(self, url: str, callback: Any, item: AlbumItem) -> scrapy.Request:
@@ -193,6 +190,10 @@ class AlbumsSpider(scrapy.Spider):
 
     def _with_cover(self, item: AlbumItem) -> Iterator[Any]:
         album: ParsedAlbum = item.album
+        if not album.moods:
+            detail = "no moods section" if not album.has_moods_section else "an empty moods section"
+            yield CrawlErrorItem(album.url, "no_moods_section", f"{detail}; an album is never stored without moods")
+            return
         item.cover_key = cover_key_to_reuse(album.cover_url, self.states.get(album.album_id))
         if album.cover_url is None or item.cover_key is not None:
             yield item

@@ -1,0 +1,314 @@
+"""End to end: the crawler process crawls the sample site over real HTTP into a real catalogue and store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from albumml.catalogue import Catalogue, open_catalogue
+from albumml.catalogue.migrate import upgrade
+from albumml.config import Settings
+from albumml.sample_site import (
+    CONTENT_FAULTS,
+    Faults,
+    Manifest,
+    SiteAlbum,
+    SiteServer,
+    change_site,
+    generate_site,
+    serving,
+)
+from albumml.sample_site.model import BASE_PLACEHOLDER
+from albumml.storage import open_store
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+FAST = {
+    "ALBUMML_CRAWL_AUTOTHROTTLE": "false",
+    "ALBUMML_CRAWL_CONCURRENCY_PER_DOMAIN": "16",
+    "ALBUMML_CRAWL_RETRY_BACKOFF_S": "0.05",
+    "ALBUMML_CRAWL_TIMEOUT_S": "20",
+}
+CLEAN_ALBUMS = 48
+
+
+@pytest.fixture(scope="module")
+def clean_site_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("clean") / "site"
+    generate_site(site, albums=CLEAN_ALBUMS, seed=11, faults=Faults())
+    return site
+
+
+@pytest.fixture
+def clean_site(clean_site_template: Path, tmp_path: Path) -> Path:
+    """A private copy of a fault-free site (tests may change it)."""
+    return Path(shutil.copytree(clean_site_template, tmp_path / "site"))
+
+
+def environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """The process environment that points a crawl at `settings`' catalogue and store."""
+    values = {
+        **os.environ,
+        **FAST,
+        "ALBUMML_HOME": str(settings.home),
+        "ALBUMML_DATABASE_URL": settings.database_url,
+        "ALBUMML_STORE_URL": settings.store_url,
+        **extra,
+    }
+    if settings.s3_endpoint_url:
+        values["ALBUMML_S3_ENDPOINT_URL"] = settings.s3_endpoint_url
+    return values
+
+
+def migrated(settings: Settings) -> Catalogue:
+    catalogue = open_catalogue(settings, check_schema=False)
+    upgrade(catalogue.engine)
+    return catalogue
+
+
+def crawl(settings: Settings, url: str, *arguments: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m crawler run` as users' tools do: its own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", "run", "--url", url, "--no-progress", *arguments],
+        env=environment(settings, **extra),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def served(url: str, server: SiteServer) -> str:
+    return url.replace(BASE_PLACEHOLDER, server.base_url)
+
+
+def assert_stored_as_on_the_site(catalogue: Catalogue, album: SiteAlbum, server: SiteServer) -> None:
+    stored = catalogue.album(album.id)
+    assert stored is not None, f"{album.id} ({album.design}, faults {album.faults}) was not stored"
+    assert stored.url == served(album.url, server)
+    assert (stored.title, stored.artist, stored.artist_id) == (album.title, album.artist, album.artist_id)
+    assert (stored.rating, stored.year, stored.release_date) == (album.rating, album.year, album.release_date)
+    assert (stored.review_text, stored.review_author) == (album.review_text, album.review_author)
+    assert stored.genres == [tag.name for tag in album.genres]
+    assert stored.styles == [tag.name for tag in album.styles]
+    assert [(link.mood.id, link.mood.name) for link in stored.moods] == [(t.id, t.name) for t in album.moods]
+    assert [link.theme.id for link in stored.themes] == [t.id for t in album.themes]
+    assert stored.page_design == album.design
+
+
+def cover_bytes(album: SiteAlbum, server: SiteServer) -> bytes:
+    with urllib.request.urlopen(server.url(album.cover.path), timeout=10) as response:
+        return response.read()
+
+
+def test_a_crawl_stores_every_album_of_both_designs_with_its_cover(clean_site: Path, settings: Settings) -> None:
+    catalogue = migrated(settings)
+    with serving(clean_site) as server:
+        manifest: Manifest = server.manifest
+        assert {"2022", "2023"} <= set(manifest.design_counts())
+        result = crawl(settings, server.base_url)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "albums new" in result.stdout
+        counts = server.counts()
+        assert counts["moods_ajax"] == counts["review_ajax"] == manifest.design_counts()["2023"]
+
+        store = open_store(settings)
+        for album in manifest.albums:
+            assert_stored_as_on_the_site(catalogue, album, server)
+            stored = catalogue.album(album.id)
+            assert stored is not None and stored.cover_key is not None
+            assert stored.cover_key == hashlib.sha256(cover_bytes(album, server)).hexdigest()
+            assert store.get_blob(stored.cover_key)
+
+    stats = catalogue.stats()
+    assert (stats.albums, stats.albums_with_cover, stats.errors_by_reason) == (CLEAN_ALBUMS, CLEAN_ALBUMS, {})
+    run, reasons = catalogue.crawl_run(1) or (None, None)
+    assert run is not None and reasons == {}
+    assert (run.status, run.albums_new, run.pages_fetched) == ("finished", CLEAN_ALBUMS, CLEAN_ALBUMS)
+    assert run.covers_stored == CLEAN_ALBUMS
+
+
+def test_recrawls_fetch_nothing_unchanged_and_exactly_what_changed(clean_site: Path, settings: Settings) -> None:
+    catalogue = migrated(settings)
+    with serving(clean_site) as server:
+        assert crawl(settings, server.base_url).returncode == 0
+        server.reset()
+
+        unchanged = crawl(settings, server.base_url)
+        assert unchanged.returncode == 0, unchanged.stderr[-3000:]
+        assert server.count("album") == server.count("cover") == 0
+        second = catalogue.crawl_run(2)
+        assert second is not None and second[0].pages_fetched == 0
+
+        report = change_site(clean_site, albums=5)
+        server.reset()
+        changed = crawl(settings, server.base_url)
+        assert changed.returncode == 0, changed.stderr[-3000:]
+        assert server.count("album") == 5
+        third = catalogue.crawl_run(3)
+        assert third is not None
+        assert (third[0].albums_changed, third[0].albums_new) == (5, 0)
+        manifest = server.manifest
+        assert len(report.albums) == 5
+        for change in report.albums:
+            assert_stored_as_on_the_site(catalogue, manifest.album(change.id), server)
+
+
+def test_a_crawl_into_postgresql_and_s3(clean_site: Path, postgres_url: str, s3_settings: Settings) -> None:
+    settings = s3_settings.model_copy(update={"database_url": postgres_url})
+    catalogue = migrated(settings)
+    with serving(clean_site) as server:
+        result = crawl(settings, server.base_url)
+        assert result.returncode == 0, result.stderr[-3000:]
+        for album in server.manifest.albums[:10]:
+            assert_stored_as_on_the_site(catalogue, album, server)
+    assert catalogue.stats().albums_with_cover == CLEAN_ALBUMS
+    store = open_store(settings)
+    assert sorted(store.blob_keys()) == sorted(catalogue.cover_keys())
+    assert store.verify(catalogue.cover_keys()).ok
+
+
+def test_bad_input_is_counted_and_every_good_album_stored(tmp_path: Path, settings: Settings) -> None:
+    site = tmp_path / "faulty"
+    faults = Faults(
+        malformed_pages=0.05,
+        missing_covers=0.05,
+        corrupt_images=0.02,
+        image_bombs=1,
+        no_moods_sections=0.02,
+        unknown_moods=0.02,
+        redirect_loops=1,
+        server_errors=0.03,
+        ajax_failures=0.05,
+    )
+    generate_site(site, albums=120, seed=5, faults=faults)
+    catalogue = migrated(settings)
+    with serving(site) as server:
+        manifest = server.manifest
+        first = crawl(settings, server.base_url)
+        assert first.returncode == 0, first.stderr[-3000:]
+        assert server.count(status=503) > 0
+
+        for album in manifest.good_albums():
+            assert_stored_as_on_the_site(catalogue, album, server)
+        expected_errors: dict[str, int] = {}
+        for album in manifest.bad_albums():
+            (fault,) = [f for f in album.faults if f in CONTENT_FAULTS]
+            stored = catalogue.album(album.id)
+            if fault in {"missing_cover", "corrupt_image", "image_bomb"}:
+                assert_stored_as_on_the_site(catalogue, album, server)
+                assert stored is not None and stored.cover_key is None
+            else:
+                assert stored is None, f"{album.id} with {fault} must not be stored"
+            reason = {
+                "missing_cover": "cover_missing",
+                "image_bomb": "cover_bomb",
+                "corrupt_image": "cover_truncated" if album.corrupt_kind == "truncated_jpeg" else "cover_not_image",
+            }.get(fault, fault)
+            expected_errors[reason] = expected_errors.get(reason, 0) + 1
+        assert catalogue.stats().errors_by_reason == expected_errors
+
+        snapshot = _catalogue_state(catalogue)
+        again = crawl(settings, server.base_url)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert _catalogue_state(catalogue) == snapshot
+
+
+def test_a_failed_sub_request_keeps_the_album_out_until_a_later_crawl(tmp_path: Path, settings: Settings) -> None:
+    site = tmp_path / "ajax"
+    generate_site(site, albums=30, seed=8, faults=Faults(ajax_failures=0.2))
+    catalogue = migrated(settings)
+    with serving(site, server_error_attempts=50) as server:
+        failing = [a for a in server.manifest.albums if "ajax_failure" in a.faults]
+        assert failing
+        assert crawl(settings, server.base_url, ALBUMML_CRAWL_RETRY_TIMES="1").returncode == 0
+        for album in failing:
+            assert catalogue.album(album.id) is None
+        assert catalogue.stats().errors_by_reason.get("subrequest_failed", 0) == len(failing)
+    with serving(site) as server:
+        assert crawl(settings, server.base_url).returncode == 0
+        for album in failing:
+            assert_stored_as_on_the_site(catalogue, album, server)
+
+
+def test_a_killed_crawl_resumes_and_converges(tmp_path: Path, settings: Settings) -> None:
+    site = tmp_path / "slow"
+    generate_site(site, albums=60, seed=9, faults=Faults())
+    catalogue = migrated(settings)
+    with serving(site, slow_pages=1.0, slow_seconds=0.4) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "run", "--url", server.base_url, "--no-progress"],
+            env=environment(settings, ALBUMML_CRAWL_CONCURRENCY_PER_DOMAIN="4", ALBUMML_DB_BATCH_SIZE="5"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while catalogue.stats().albums < 10 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        committed = _catalogue_state(catalogue)
+        assert 10 <= len(committed) < 60
+
+        time.sleep(1.5)  # let the killed crawler's in-flight requests (0.4 s each) finish before counting anew
+        server.reset()
+        resumed = crawl(settings, server.base_url, ALBUMML_CRAWL_CONCURRENCY_PER_DOMAIN="16")
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        assert server.count("album") == 60 - len(committed)
+        final = _catalogue_state(catalogue)
+        assert {album_id: final[album_id] for album_id in committed} == committed
+        for album in server.manifest.albums:
+            assert_stored_as_on_the_site(catalogue, album, server)
+
+
+def test_scrapy_crawl_works_inside_the_project_folder(clean_site: Path, settings: Settings) -> None:
+    catalogue = migrated(settings)
+    with serving(clean_site) as server:
+        result = subprocess.run(
+            [
+                "scrapy",
+                "crawl",
+                "albums",
+                "-a",
+                f"start_url={server.manifest.albums[0].url.replace(BASE_PLACEHOLDER, server.base_url)}",
+            ],
+            cwd=REPOSITORY / "crawler",
+            env={**environment(settings), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert_stored_as_on_the_site(catalogue, server.manifest.albums[0], server)
+    assert catalogue.stats().albums == 1
+
+
+def test_parse_page_prints_the_parsed_record() -> None:
+    fixture = REPOSITORY / "tests" / "fixtures" / "allmusic" / "album_2022_rating_review_moods.html"
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("albumml")), "crawl", "parse-page", str(fixture), "--url",
+         "https://www.allmusic.com/album/music-from-big-pink-mw0000189052"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["album_id"] == "mw0000189052" and len(record["moods"]) == 29
+    assert record["moods"][0] == {"id": "xa0000001036", "name": "Literate"}
+
+
+def _catalogue_state(catalogue: Catalogue) -> dict[str, tuple[object, ...]]:
+    """Every stored album's content: title, cover and ordered moods."""
+    state = {}
+    for album_id in catalogue.fetch_states():
+        album = catalogue.album(album_id)
+        assert album is not None
+        state[album_id] = (album.title, album.cover_key, album.review_text, tuple(m.mood_id for m in album.moods))
+    return state
