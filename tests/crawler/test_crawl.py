@@ -312,3 +312,28 @@ def _catalogue_state(catalogue: Catalogue) -> dict[str, tuple[object, ...]]:
         assert album is not None
         state[album_id] = (album.title, album.cover_key, album.review_text, tuple(m.mood_id for m in album.moods))
     return state
+
+
+def test_album_urls_without_lastmod_are_refetched_conditionally(clean_site: Path, settings: Settings) -> None:
+    catalogue = migrated(settings)
+    with serving(clean_site) as server:
+        urls = settings.home.parent / "albums.txt"
+        urls.write_text("\n".join(served(album.url, server) for album in server.manifest.albums[:12]) + "\n")
+        first = subprocess.run(
+            [sys.executable, "-m", "crawler", "run", "--urls-file", str(urls), "--no-progress"],
+            env=environment(settings), capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert first.returncode == 0, first.stderr[-3000:]
+        assert catalogue.stats().albums == 12
+        server.reset()
+
+        again = subprocess.run(
+            [sys.executable, "-m", "crawler", "run", "--urls-file", str(urls), "--no-progress"],
+            env=environment(settings), capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert server.count("album", status=304) == 12
+        assert server.count("cover") == 0
+        run = catalogue.crawl_run(2)
+        assert run is not None
+        assert (run[0].pages_not_modified, run[0].albums_unchanged, run[0].albums_new) == (12, 12, 0)
