@@ -8,14 +8,11 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from crawler.parsed import CrawlProblemError
 
-class InvalidCoverError(ValueError):
-    """A cover that must not be stored; `reason` is the crawl error's code."""
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+class InvalidCoverError(CrawlProblemError):
+    """A cover that must not be stored."""
 
 
 @dataclass(frozen=True)

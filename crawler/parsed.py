@@ -17,13 +17,17 @@ class PageDesign(StrEnum):
     V2023 = "2023"
 
 
-class ParseError(ValueError):
-    """A page that cannot yield an album; `reason` is a short code stored with the crawl error."""
+class CrawlProblemError(ValueError):
+    """Something the crawl cannot use: `reason` is the short code stored with the crawl error, `detail` says why."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class ParseError(CrawlProblemError):
+    """A page that cannot yield an album."""
 
 
 @dataclass(frozen=True)
