@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from albumml import __version__
-from albumml.cli import config_cmd, crawl, db, sample_site, store
+from albumml.cli import config_cmd, crawl, db, sample_site, snapshot, store
 from albumml.cli.console import error_console, setup_logging
 from albumml.errors import AlbummlError
 
@@ -22,6 +22,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(db.app, name="db")
 app.add_typer(store.app, name="store")
 app.add_typer(crawl.app, name="crawl")
+app.add_typer(snapshot.app, name="snapshot")
 app.add_typer(sample_site.app, name="sample-site")
 
 

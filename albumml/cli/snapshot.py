@@ -1,0 +1,69 @@
+"""`albumml snapshot`: freeze the catalogue's learnable albums into an immutable, content-identified dataset."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from albumml.cli import context
+from albumml.cli.console import columns_table, console, key_value_table, print_json
+
+app = typer.Typer(help="Create and inspect immutable dataset snapshots.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    min_mood_count: Annotated[int, typer.Option(min=1, help="Keep moods on at least this many albums.")] = 20,
+    validation_share: Annotated[float, typer.Option(min=0, max=0.9)] = 0.1,
+    test_share: Annotated[float, typer.Option(min=0.01, max=0.9)] = 0.1,
+) -> None:
+    """Snapshot the reviewed albums with a cover and a kept mood; the same catalogue gives the same id."""
+    from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
+
+    config = SnapshotConfig(min_mood_count=min_mood_count, validation_share=validation_share, test_share=test_share)
+    snapshot = build_snapshot(context.catalogue(), config)
+    written = save_snapshot(context.store(), snapshot)
+    state = "created" if written else "already exists (nothing changed)"
+    meta = snapshot.meta
+    console.print(
+        f"snapshot [bold]{snapshot.id}[/] {state}: {meta['albums']:,} albums {meta['albums_by_split']}, "
+        f"{meta['moods_kept']} moods kept, {meta['moods_dropped']} dropped",
+        soft_wrap=True,
+    )
+
+
+@app.command("list")
+def list_() -> None:
+    """Every snapshot in the store."""
+    from albumml.dataset import list_snapshots
+
+    rows = [
+        (
+            m["id"],
+            m["albums"],
+            m["albums_by_split"].get("train", 0),
+            m["albums_by_split"].get("test", 0),
+            m["moods_kept"],
+        )
+        for m in list_snapshots(context.store())
+    ]
+    console.print(columns_table("snapshots", ["id", "albums", "train", "test", "moods"], rows))
+
+
+@app.command("show")
+def show(
+    snapshot_id: Annotated[str, typer.Argument(help="The snapshot's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metadata as JSON.")] = False,
+) -> None:
+    """A snapshot's metadata and its most frequent moods."""
+    from albumml.dataset import load_snapshot
+
+    meta = load_snapshot(context.store(), snapshot_id).meta
+    if as_json:
+        print_json(meta)
+        return
+    console.print(key_value_table(f"snapshot {snapshot_id}", [(k, v) for k, v in meta.items() if k not in {
+        "train_label_frequency", "dropped_moods"}]))  # fmt: skip
+    top = sorted(meta["train_label_frequency"].items(), key=lambda item: -item[1])[:10]
+    console.print(columns_table("most frequent moods (train)", ["mood", "share"], [(m, f"{f:.3f}") for m, f in top]))
