@@ -1,0 +1,21 @@
+"""Honest evaluation of mood models: ranking metrics beside the label-frequency and random baselines."""
+
+from albumml.evaluation.metrics import (
+    Metrics,
+    evaluate,
+    evaluate_with_baselines,
+    frequency_baseline,
+    multi_hot,
+    random_baseline,
+    semantic_closeness,
+)
+
+__all__ = [
+    "Metrics",
+    "evaluate",
+    "evaluate_with_baselines",
+    "frequency_baseline",
+    "multi_hot",
+    "random_baseline",
+    "semantic_closeness",
+]

@@ -1,0 +1,136 @@
+"""Metrics of multi-label mood predictions (the study's PR-AUC and more) and the baselines every model must beat.
+
+All functions are pure: they take arrays (albums x moods) and return numbers, so they are tested without servers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from sklearn.metrics import average_precision_score, cohen_kappa_score, roc_auc_score
+
+from albumml.errors import AlbummlError
+
+
+class EvaluationError(AlbummlError):
+    """Predictions and labels that cannot be compared."""
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """One model's (or baseline's) figures on one split."""
+
+    micro_ap: float
+    macro_ap: float
+    micro_roc_auc: float
+    macro_roc_auc: float
+    precision_at_k: float
+    recall_at_k: float
+    mean_kappa_at_k: float
+    k: int
+    albums: int
+    moods_scored: int
+
+    def as_dict(self) -> dict[str, float]:
+        """The figures as a flat mapping, for logging to MLflow."""
+        return {name: float(value) for name, value in asdict(self).items()}
+
+
+def multi_hot(mood_lists: Iterable[Sequence[str]], vocabulary: Sequence[str]) -> np.ndarray:
+    """Albums' moods as a boolean matrix over the vocabulary; moods outside it are ignored."""
+    index = {mood: i for i, mood in enumerate(vocabulary)}
+    rows = list(mood_lists)
+    matrix = np.zeros((len(rows), len(vocabulary)), dtype=bool)
+    for row, moods in enumerate(rows):
+        for mood in moods:
+            if mood in index:
+                matrix[row, index[mood]] = True
+    return matrix
+
+
+def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """A boolean matrix marking each row's k highest scores (ties broken by column order)."""
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    chosen = np.zeros_like(scores, dtype=bool)
+    np.put_along_axis(chosen, order, True, axis=1)
+    return chosen
+
+
+def evaluate(truth: np.ndarray, scores: np.ndarray, k: int = 5) -> Metrics:
+    """Micro and macro average precision and ROC-AUC, precision@k, recall@k and mean Cohen's kappa at k.
+
+    Macro figures average over moods that have both a positive and a negative album in `truth` (others have no
+    defined AP or AUC); kappa compares, per album, the top-k predicted moods with the true ones over the vocabulary.
+    """
+    truth = np.asarray(truth, dtype=bool)
+    scores = np.asarray(scores, dtype=np.float64)
+    if truth.shape != scores.shape or truth.ndim != 2:
+        raise EvaluationError(f"labels {truth.shape} and scores {scores.shape} must be the same albums x moods shape")
+    if not truth.any():
+        raise EvaluationError("no album has any true mood: nothing to evaluate")
+    if not np.isfinite(scores).all():
+        raise EvaluationError("scores contain NaN or infinity")
+    scored = truth.any(axis=0) & ~truth.all(axis=0)
+    chosen = _top_k(scores, k)
+    hits = (chosen & truth).sum(axis=1)
+    positives = truth.sum(axis=1)
+    has_moods = positives > 0
+    kappas = [_kappa(truth[i], chosen[i]) for i in range(truth.shape[0]) if has_moods[i]]
+    return Metrics(
+        micro_ap=float(average_precision_score(truth.ravel(), scores.ravel())),
+        macro_ap=float(average_precision_score(truth[:, scored], scores[:, scored], average="macro")),
+        micro_roc_auc=float(roc_auc_score(truth.ravel(), scores.ravel())),
+        macro_roc_auc=float(roc_auc_score(truth[:, scored], scores[:, scored], average="macro")),
+        precision_at_k=float(np.mean(hits / k)),
+        recall_at_k=float(np.mean(hits[has_moods] / positives[has_moods])),
+        mean_kappa_at_k=float(np.mean(kappas)),
+        k=k,
+        albums=int(truth.shape[0]),
+        moods_scored=int(scored.sum()),
+    )
+
+
+def _kappa(truth: np.ndarray, chosen: np.ndarray) -> float:
+    """Cohen's kappa between two raters over the vocabulary; 1 when both agree on every mood."""
+    if np.array_equal(truth, chosen):
+        return 1.0
+    return float(cohen_kappa_score(truth, chosen))
+
+
+def frequency_baseline(train_truth: np.ndarray, albums: int) -> np.ndarray:
+    """Every album gets the training split's mood frequencies: the score a model must beat."""
+    frequencies = np.asarray(train_truth, dtype=np.float64).mean(axis=0)
+    return np.tile(frequencies, (albums, 1))
+
+
+def random_baseline(albums: int, moods: int, seed: int = 0) -> np.ndarray:
+    """Uniform random scores, seeded."""
+    return np.random.default_rng(seed).random((albums, moods))
+
+
+def evaluate_with_baselines(
+    truth: np.ndarray, scores: np.ndarray, train_truth: np.ndarray, *, k: int = 5, seed: int = 0
+) -> dict[str, Metrics]:
+    """The model's metrics beside the label-frequency and random baselines on the same albums."""
+    albums, moods = np.asarray(truth).shape
+    return {
+        "model": evaluate(truth, scores, k),
+        "label_frequency": evaluate(truth, frequency_baseline(train_truth, albums), k),
+        "random": evaluate(truth, random_baseline(albums, moods, seed), k),
+    }
+
+
+def semantic_closeness(predicted: np.ndarray, truth: np.ndarray, label_vectors: np.ndarray) -> float:
+    """Mean cosine between each predicted point and the vectors of its album's true moods (models 3 and 4)."""
+    predicted = np.asarray(predicted, dtype=np.float64)
+    labels = np.asarray(label_vectors, dtype=np.float64)
+    predicted = predicted / np.clip(np.linalg.norm(predicted, axis=1, keepdims=True), 1e-12, None)
+    labels = labels / np.clip(np.linalg.norm(labels, axis=1, keepdims=True), 1e-12, None)
+    cosines = predicted @ labels.T
+    truth = np.asarray(truth, dtype=bool)
+    per_album = [cosines[i, truth[i]].mean() for i in range(truth.shape[0]) if truth[i].any()]
+    if not per_album:
+        raise EvaluationError("no album has any true mood: nothing to compare")
+    return float(np.mean(per_album))

@@ -1,0 +1,83 @@
+"""Metrics and baselines: exact on hand-computed cases, and a model with signal beats the baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from albumml.evaluation import evaluate, evaluate_with_baselines, frequency_baseline, multi_hot, semantic_closeness
+from albumml.evaluation.metrics import EvaluationError
+
+VOCABULARY = ["Brash", "Literate", "Rustic", "Wistful"]
+
+
+def test_multi_hot_follows_the_vocabulary_and_ignores_unknown_moods() -> None:
+    matrix = multi_hot([["Rustic", "Brash"], ["Unknown"], []], VOCABULARY)
+    assert matrix.tolist() == [[True, False, True, False], [False] * 4, [False] * 4]
+
+
+def test_perfect_scores_score_perfectly() -> None:
+    truth = np.array([[1, 0, 1, 0], [0, 1, 0, 0], [1, 1, 0, 1]], dtype=bool)
+    metrics = evaluate(truth, truth.astype(float), k=2)
+    assert metrics.micro_ap == metrics.macro_ap == metrics.micro_roc_auc == metrics.macro_roc_auc == 1.0
+    assert metrics.recall_at_k == pytest.approx((1 + 1 + 2 / 3) / 3)
+    assert metrics.precision_at_k == pytest.approx((1 + 0.5 + 1) / 3)
+
+
+def test_hand_computed_precision_recall_and_kappa() -> None:
+    truth = np.array([[1, 1, 0, 0, 0, 0]], dtype=bool)
+    scores = np.array([[0.9, 0.1, 0.8, 0.0, 0.0, 0.0]])
+    metrics = evaluate(np.vstack([truth, ~truth]), np.vstack([scores, 1 - scores]), k=2)
+    chosen_first = np.array([1, 0, 1, 0, 0, 0], dtype=bool)
+    chosen_second = np.array([0, 0, 0, 1, 1, 0], dtype=bool)  # ties at 1.0 go to the earlier moods
+    assert metrics.precision_at_k == pytest.approx((0.5 + 1.0) / 2)
+    assert metrics.recall_at_k == pytest.approx((0.5 + 0.5) / 2)
+    expected = (cohen_kappa_score(truth[0], chosen_first) + cohen_kappa_score(~truth[0], chosen_second)) / 2
+    assert metrics.mean_kappa_at_k == pytest.approx(expected)
+
+
+def test_macro_skips_moods_without_positives() -> None:
+    truth = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0]], dtype=bool)
+    metrics = evaluate(truth, np.random.default_rng(0).random(truth.shape), k=1)
+    assert metrics.moods_scored == 2
+
+
+def test_signal_beats_the_frequency_baseline_and_noise_does_not() -> None:
+    rng = np.random.default_rng(7)
+    albums, moods = 600, 12
+    prevalence = np.linspace(0.45, 0.03, moods)
+    truth = rng.random((albums, moods)) < prevalence
+    informative = truth + rng.normal(0, 0.6, truth.shape)
+    train = rng.random((2000, moods)) < prevalence
+
+    results = evaluate_with_baselines(truth, informative, train, k=3)
+    assert results["model"].micro_ap > 1.5 * results["label_frequency"].micro_ap
+    assert results["label_frequency"].micro_ap > results["random"].micro_ap
+    noise = evaluate(truth, rng.random(truth.shape), k=3)
+    assert noise.micro_ap < results["label_frequency"].micro_ap
+
+
+def test_frequency_baseline_repeats_training_frequencies() -> None:
+    train = np.array([[1, 0], [1, 1], [0, 0], [1, 0]], dtype=bool)
+    assert frequency_baseline(train, 2).tolist() == [[0.75, 0.25], [0.75, 0.25]]
+
+
+def test_semantic_closeness_is_the_mean_cosine_to_true_moods() -> None:
+    labels = np.eye(3)
+    truth = np.array([[1, 0, 0], [0, 1, 1]], dtype=bool)
+    predicted = np.array([[2.0, 0, 0], [0, 1, 0]])
+    assert semantic_closeness(predicted, truth, labels) == pytest.approx((1.0 + 0.5) / 2)
+
+
+@pytest.mark.parametrize(
+    ("truth", "scores", "message"),
+    [
+        (np.zeros((2, 3), dtype=bool), np.zeros((2, 3)), "no album has any true mood"),
+        (np.eye(3, dtype=bool), np.zeros((3, 2)), "same albums x moods shape"),
+        (np.eye(3, dtype=bool), np.full((3, 3), np.nan), "NaN"),
+    ],
+)
+def test_incomparable_inputs_are_clear_errors(truth: np.ndarray, scores: np.ndarray, message: str) -> None:
+    with pytest.raises(EvaluationError, match=message):
+        evaluate(truth, scores)
