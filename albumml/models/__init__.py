@@ -1,0 +1,1 @@
+"""Image backbones and the study's mood heads."""
