@@ -1,0 +1,61 @@
+"""The frozen-feature cache: computed once, read back identically, keyed by the recipe, bad covers skipped."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from albumml.config import Settings
+from albumml.models.backbones import load_backbone
+from albumml.models.features import extract_features, feature_key
+from albumml.storage import Store, open_store
+
+
+@pytest.fixture(scope="module")
+def lite0():
+    return load_backbone("efficientnet_lite0")
+
+
+def cover(colour: tuple[int, int, int], image_format: str = "JPEG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 300), colour).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def store(settings: Settings) -> Store:
+    return open_store(settings)
+
+
+def test_features_are_computed_once_and_read_back_identically(store: Store, lite0) -> None:
+    keys = [store.put_blob(cover(c)).key for c in [(200, 30, 30), (20, 40, 220), (240, 240, 240)]]
+    keys.append(store.put_blob(cover((10, 200, 10), "PNG")).key)
+    first = extract_features(store, lite0, keys, batch_size=3)
+    assert (first.computed, first.cached, first.failed) == (4, 0, {})
+    assert first.vectors.shape == (4, lite0.feature_dim)
+
+    again = extract_features(store, lite0, [*keys, keys[0]])
+    assert (again.computed, again.cached) == (0, 4)
+    np.testing.assert_array_equal(again.vectors[:4], first.vectors)
+    np.testing.assert_array_equal(again.vectors[4], first.vectors[0])
+    assert not np.allclose(first.vectors[0], first.vectors[1])
+
+
+def test_unreadable_covers_are_skipped_and_counted(store: Store, lite0) -> None:
+    good = store.put_blob(cover((90, 90, 30))).key
+    not_image = store.put_blob(b"<html>not an image</html>").key
+    absent = "f" * 64
+    result = extract_features(store, lite0, [good, not_image, absent])
+    assert result.cover_keys == [good]
+    assert set(result.failed) == {not_image, absent}
+    assert result.failed[absent] == "cover_missing_from_store"
+    assert result.failed[not_image].startswith("cover_undecodable")
+
+
+def test_the_cache_key_names_backbone_weights_and_transform(lite0) -> None:
+    random_lite0 = load_backbone("efficientnet_lite0", weights="none")
+    assert feature_key(lite0) != feature_key(random_lite0)
+    assert feature_key(lite0) == feature_key(load_backbone("efficientnet_lite0"))
