@@ -38,7 +38,7 @@ REVIEWED_SHARE = 0.72
 SECOND_GENRE_SHARE = 0.2
 COUNT_SUFFIX_SHARE = 0.3
 PROFILE_SIZE_CUMULATIVE = np.cumsum([0.45, 0.4, 0.15])  # one, two or three dominant mood groups
-PROFILE_BOOST = 4.0  # how much likelier a dominant group's moods are
+PROFILE_BOOST = 15.0  # how much likelier a dominant group's moods are
 PROFILE_LEAD = 2.0  # added to their order score (Gumbel noise has scale 1), so they mostly come first
 PROFILE_POPULARITY_POWER = 0.5
 RATING_WEIGHTS = np.array([1, 2, 4, 8, 15, 25, 25, 15, 5], dtype=float)  # ratings 2..10 (1 reads as unrated in 2023)
