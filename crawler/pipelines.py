@@ -10,7 +10,7 @@ from typing import Any, Self
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from albumml.catalogue import AlbumRecord, Catalogue, CrawlErrorRecord, RunCounts, Touch, open_catalogue
+from albumml.catalogue import AlbumRecord, Catalogue, CrawlErrorRecord, RunCounts, Touch, UpsertResult, open_catalogue
 from albumml.catalogue.vocabulary import bundled_moods, bundled_themes
 from albumml.config import Settings
 from albumml.errors import CatalogueWriteError, DatabaseUnavailableError
@@ -141,8 +141,7 @@ class CataloguePipeline:
         if self.albums:
             records = list(self.albums.values())
             try:
-                result = self.catalogue.upsert_albums(records)
-                self.counts.update(new=result.new, changed=result.changed, unchanged=result.unchanged)
+                self._count(self.catalogue.upsert_albums(records))
             except CatalogueWriteError:
                 self._write_one_by_one(records)
             self.albums.clear()
@@ -159,13 +158,15 @@ class CataloguePipeline:
                 f"albumml/albums_{name}" if name != "errors" else "albumml/errors", self.counts[name]
             )
 
+    def _count(self, result: UpsertResult) -> None:
+        self.counts.update(new=result.new, changed=result.changed, unchanged=result.unchanged)
+
     def _write_one_by_one(self, records: list[AlbumRecord]) -> None:
         """Isolate the records a batch failed on, so one bad album costs only itself."""
         assert self.catalogue is not None
         for record in records:
             try:
-                result = self.catalogue.upsert_albums([record])
-                self.counts.update(new=result.new, changed=result.changed, unchanged=result.unchanged)
+                self._count(self.catalogue.upsert_albums([record]))
             except CatalogueWriteError as exc:
                 self.errors.append(CrawlErrorRecord(url=record.url, reason="write_failed", detail=str(exc)))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,10 +23,7 @@ from albumml.catalogue.models import Album, AlbumMood, Mood
 from albumml.errors import AlbummlError
 from albumml.storage import Store
 
-log = logging.getLogger(__name__)
-
 PREFIX = "snapshots/"
-SPLITS = ("train", "validation", "test")
 
 
 class SnapshotError(AlbummlError):
@@ -109,8 +105,9 @@ def build_snapshot(catalogue: Catalogue, config: SnapshotConfig | None = None) -
         )
     manifest = pd.DataFrame(manifest_rows, columns=["album_id", "cover_key", "moods", "genres", "year", "split"])
     snapshot_id = _content_id(manifest_rows, vocabulary, config)
-    frequencies = Counter(mood for row in manifest_rows if row["split"] == "train" for mood in row["moods"])
-    train = sum(1 for row in manifest_rows if row["split"] == "train")
+    training = [row for row in manifest_rows if row["split"] == "train"]
+    frequencies = Counter(mood for row in training for mood in row["moods"])
+    train = len(training)
     meta = {
         "id": snapshot_id,
         "config": config.model_dump(),

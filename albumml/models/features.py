@@ -80,29 +80,43 @@ def extract_features(
     key = feature_key(backbone)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     extractor = backbone.extractor.to(device).eval()
-    missing = [cover for cover in dict.fromkeys(cover_keys) if not store.has_object(_name(key, cover))]
+    unique = list(dict.fromkeys(cover_keys))
+    computed: dict[str, np.ndarray] = {}
     failed: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=readers) as pool:
+        cached = dict(zip(unique, pool.map(lambda cover: store.has_object(_name(key, cover)), unique), strict=True))
+        missing = [cover for cover in unique if not cached[cover]]
         for start in range(0, len(missing), batch_size):
             chunk = missing[start : start + batch_size]
-            decoded = list(pool.map(lambda cover: _read_cover(store, cover), chunk))
-            usable = [(cover, image) for cover, image in zip(chunk, decoded, strict=True) if not isinstance(image, str)]
-            for cover, image in zip(chunk, decoded, strict=True):
+            usable: list[tuple[str, Image.Image]] = []
+            for cover, image in zip(chunk, pool.map(lambda cover: _read_cover(store, cover), chunk), strict=True):
                 if isinstance(image, str):
                     log.warning("skipping cover %s: %s", cover, image)
                     failed[cover] = image
+                else:
+                    usable.append((cover, image))
             if usable:
                 with torch.no_grad():
                     batch = torch.stack([backbone.transform(image) for _, image in usable]).to(device)
                     vectors = extractor(batch).float().cpu().numpy()
                 for (cover, _), vector in zip(usable, vectors, strict=True):
                     buffer = io.BytesIO()
-                    np.save(buffer, vector.astype(np.float32))
+                    np.save(buffer, vector)
                     store.put_object(_name(key, cover), buffer.getvalue())
+                    computed[cover] = vector
             if progress is not None:
                 progress(len(chunk))
-        wanted = [cover for cover in cover_keys if cover not in failed]
-        loaded = list(pool.map(lambda cover: np.load(io.BytesIO(store.get_object(_name(key, cover)))), wanted))
-    vectors = np.stack(loaded) if loaded else np.zeros((0, backbone.feature_dim), dtype=np.float32)
-    computed = len(missing) - len(failed)
-    return FeatureSet(wanted, vectors, computed=computed, cached=len(set(wanted)) - computed, failed=failed)
+        readable = [cover for cover in unique if cached[cover]]
+        loaded = dict(
+            zip(
+                readable,
+                pool.map(lambda c: np.load(io.BytesIO(store.get_object(_name(key, c)))), readable),
+                strict=True,
+            )
+        )
+    wanted = [cover for cover in cover_keys if cover not in failed]
+    found = {**loaded, **computed}
+    vectors = (
+        np.stack([found[cover] for cover in wanted]) if wanted else np.zeros((0, backbone.feature_dim), np.float32)
+    )
+    return FeatureSet(wanted, vectors, computed=len(computed), cached=len(loaded), failed=failed)
