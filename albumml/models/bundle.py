@@ -1,0 +1,178 @@
+"""A trained mood model as one file: backbone state, head, vocabulary, genres, label vectors and read-back.
+
+The bundle is what MLflow's pyfunc loads, what `predict` runs and what the champion gate re-measures, so a model
+never depends on downloading weights again or on the training run's snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from albumml.models.backbones import Backbone, ModelError, backbone_skeleton
+from albumml.models.calibration import ReadBack
+from albumml.models.features import decode_cover
+from albumml.models.heads import MoodHead, Variant, metadata_features, mood_scores
+
+BUNDLE_FORMAT = 1
+
+
+class ImageInputError(ModelError):
+    """An input passed for prediction is not a readable image."""
+
+
+@dataclass
+class MoodModel:
+    """Everything needed to turn covers (and optionally genres and year) into ranked moods."""
+
+    backbone: Backbone
+    head: MoodHead
+    vocabulary: list[str]
+    genres: list[str]
+    label_vectors: torch.Tensor | None = None
+    read_back: ReadBack | None = None
+    hidden: tuple[int, ...] = (512,)
+    dropout: float = 0.5
+
+    @property
+    def variant(self) -> Variant:
+        """Which of the study's four models this is."""
+        return self.head.variant
+
+    def to(self, device: str) -> MoodModel:
+        """Moves the backbone and head to `device`."""
+        self.backbone.extractor.to(device)
+        self.head.to(device)
+        if self.label_vectors is not None:
+            self.label_vectors = self.label_vectors.to(device)
+        return self
+
+    @property
+    def device(self) -> torch.device:
+        """Where the head's parameters live."""
+        return next(self.head.parameters()).device
+
+    def metadata(
+        self, genre_lists: Sequence[Sequence[str]] | None, years: Sequence[int | None] | None, n: int
+    ) -> torch.Tensor | None:
+        """The metadata tensor for models 2 and 4 (unknown genres and years where not given), else None."""
+        if not self.variant.uses_metadata:
+            return None
+        genre_lists = genre_lists if genre_lists is not None else [[] for _ in range(n)]
+        years = years if years is not None else [None] * n
+        return metadata_features(genre_lists, years, self.genres).to(self.device)
+
+    @torch.no_grad()
+    def scores_from_features(self, features: torch.Tensor, metadata: torch.Tensor | None = None) -> np.ndarray:
+        """Per-mood scores in [0, 1] (albums x vocabulary) from backbone features."""
+        self.head.eval()
+        outputs = self.head(features.to(self.device).float(), metadata)
+        scores = mood_scores(self.variant, outputs, self.label_vectors).float().cpu().numpy()
+        return self.read_back(scores) if self.read_back is not None else scores
+
+    @torch.no_grad()
+    def features(self, images: Sequence[Image.Image]) -> torch.Tensor:
+        """Backbone features of decoded images."""
+        batch = self.backbone.batch(images).to(self.device)
+        return self.backbone.extractor.eval()(batch)
+
+    def scores(
+        self,
+        images: Sequence[Image.Image],
+        genre_lists: Sequence[Sequence[str]] | None = None,
+        years: Sequence[int | None] | None = None,
+    ) -> np.ndarray:
+        """Per-mood scores for decoded images."""
+        return self.scores_from_features(self.features(images), self.metadata(genre_lists, years, len(images)))
+
+    def rank(self, scores: np.ndarray, top: int = 5) -> list[list[tuple[str, float]]]:
+        """Each row's `top` moods with their scores, best first."""
+        top = max(1, min(top, len(self.vocabulary)))
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :top]
+        return [[(self.vocabulary[j], float(scores[i, j])) for j in row] for i, row in enumerate(order)]
+
+
+def open_image(source: str | Path | bytes, name: str | None = None) -> Image.Image:
+    """A decoded RGB cover from a path or bytes; ImageInputError naming the input when it is not an image."""
+    label = name or (f"{len(source)} bytes" if isinstance(source, bytes) else str(source))
+    try:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as error:
+        raise ImageInputError(f"cannot read image {label}: {error.strerror or error}") from None
+    try:
+        return decode_cover(data)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        raise ImageInputError(f"{label} is not a readable image ({error}); pass a JPEG, PNG or WebP cover") from None
+
+
+def save_bundle(model: MoodModel, path: Path) -> None:
+    """Writes the model as one torch file (tensors, lists and numbers only: loadable with weights_only)."""
+    head = model.head
+    payload: dict[str, Any] = {
+        "format": BUNDLE_FORMAT,
+        "backbone": model.backbone.name,
+        "weights_id": model.backbone.weights_id,
+        "extractor": {k: v.cpu() for k, v in model.backbone.extractor.state_dict().items()},
+        "variant": int(head.variant),
+        "feature_dim": model.backbone.feature_dim,
+        "output_dim": head.out.out_features,
+        "metadata_dim": head.metadata_dim,
+        "hidden": list(model.hidden),
+        "dropout": model.dropout,
+        "head": {k: v.cpu() for k, v in head.state_dict().items()},
+        "vocabulary": list(model.vocabulary),
+        "genres": list(model.genres),
+        "label_vectors": model.label_vectors.cpu() if model.label_vectors is not None else None,
+        "read_back": (
+            {k: torch.as_tensor(v) for k, v in model.read_back.as_arrays().items()} if model.read_back else None
+        ),
+    }
+    torch.save(payload, path)
+
+
+def load_bundle(path: Path, device: str = "cpu") -> MoodModel:
+    """The model saved by `save_bundle`."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ModelError(f"{path} is not a readable mood-model bundle: {error}") from error
+    if payload.get("format") != BUNDLE_FORMAT:
+        raise ModelError(f"{path} has bundle format {payload.get('format')}, expected {BUNDLE_FORMAT}")
+    backbone = backbone_skeleton(payload["backbone"])
+    backbone.extractor.load_state_dict(payload["extractor"])
+    backbone = Backbone(
+        name=backbone.name,
+        extractor=backbone.extractor.eval(),
+        feature_dim=backbone.feature_dim,
+        transform=backbone.transform,
+        weights_id=payload["weights_id"],
+        classifier=None,
+        categories=None,
+    )
+    head = MoodHead(
+        Variant(payload["variant"]),
+        payload["feature_dim"],
+        payload["output_dim"],
+        metadata_dim=payload["metadata_dim"],
+        hidden=tuple(payload["hidden"]),
+        dropout=payload["dropout"],
+    )
+    head.load_state_dict(payload["head"])
+    read_back = payload["read_back"]
+    model = MoodModel(
+        backbone=backbone,
+        head=head.eval(),
+        vocabulary=list(payload["vocabulary"]),
+        genres=list(payload["genres"]),
+        label_vectors=payload["label_vectors"],
+        read_back=ReadBack.from_arrays({k: v.numpy() for k, v in read_back.items()}) if read_back else None,
+        hidden=tuple(payload["hidden"]),
+        dropout=payload["dropout"],
+    )
+    return model.to(device)

@@ -1,0 +1,136 @@
+"""The mood model as an MLflow pyfunc: covers in (paths or bytes, optional genres and year), ranked moods out.
+
+Logged with an explicit signature, an input example and pinned pip requirements, so `models:/album-mood@champion`
+loads in a fresh process and serves with `mlflow models serve`.
+"""
+
+from __future__ import annotations
+
+import io
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import mlflow.pyfunc
+import pandas as pd
+
+from albumml.models.bundle import MoodModel, load_bundle, open_image
+
+BUNDLE_ARTIFACT = "bundle"
+DEFAULT_TOP = 5
+INPUT_COLUMNS = ("path", "bytes", "genres", "year")
+OUTPUT_COLUMNS = ("image", "rank", "mood", "score")
+REQUIREMENTS = (
+    "torch",
+    "torchvision",
+    "timm",
+    "pillow",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "pydantic",
+    "pydantic-settings",
+    "sqlalchemy",
+    "boto3",
+)
+
+
+def pip_requirements() -> list[str]:
+    """The packages the pyfunc needs, pinned to the versions installed now."""
+    pinned = []
+    for package in REQUIREMENTS:
+        try:
+            pinned.append(f"{package}=={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            pinned.append(package)
+    return pinned
+
+
+def signature() -> Any:
+    """Input: one row per cover (`path` or `bytes`; `genres` as 'a|b', `year` optional). Output: ranked moods."""
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
+
+    inputs = Schema(
+        [
+            ColSpec("string", "path", required=False),
+            ColSpec("binary", "bytes", required=False),
+            ColSpec("string", "genres", required=False),
+            ColSpec("long", "year", required=False),
+        ]
+    )
+    outputs = Schema(
+        [ColSpec("long", "image"), ColSpec("long", "rank"), ColSpec("string", "mood"), ColSpec("double", "score")]
+    )
+    return ModelSignature(inputs, outputs, ParamSchema([ParamSpec("top", "long", DEFAULT_TOP)]))
+
+
+def input_example(cover: bytes) -> pd.DataFrame:
+    """An example request: one cover given as bytes."""
+    return pd.DataFrame({"bytes": [cover]})
+
+
+def _cell(row: pd.Series, column: str) -> Any:
+    value = row.get(column)
+    if value is None or (not isinstance(value, bytes | str) and pd.isna(value)):
+        return None
+    return value
+
+
+def predict_frame(model: MoodModel, frame: pd.DataFrame, top: int = DEFAULT_TOP) -> pd.DataFrame:
+    """Ranked moods, `top` rows per input row, for a frame of covers."""
+    unknown = set(frame.columns) - set(INPUT_COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown input columns {sorted(unknown)}; expected some of {list(INPUT_COLUMNS)}")
+    images, genre_lists, years = [], [], []
+    for position, (_, row) in enumerate(frame.iterrows()):
+        data, path = _cell(row, "bytes"), _cell(row, "path")
+        if data is None and path is None:
+            raise ValueError(f"row {position} has neither a path nor bytes")
+        source = bytes(data) if data is not None else Path(path)
+        images.append(open_image(source, f"row {position}" if data is not None else None))
+        genres = _cell(row, "genres")
+        genre_lists.append([g for g in genres.split("|") if g] if genres else [])
+        year = _cell(row, "year")
+        years.append(int(year) if year is not None else None)
+    ranked = model.rank(model.scores(images, genre_lists, years), top) if images else []
+    rows = [
+        (image, rank, mood, score)
+        for image, moods in enumerate(ranked)
+        for rank, (mood, score) in enumerate(moods, start=1)
+    ]
+    return pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS)).astype({"image": "int64", "rank": "int64"})
+
+
+class MoodPyfunc(mlflow.pyfunc.PythonModel):
+    """Loads the bundle once; predicts ranked moods for a frame of covers."""
+
+    def load_context(self, context: Any) -> None:
+        """Reads the bundle artifact."""
+        self.model = load_bundle(Path(context.artifacts[BUNDLE_ARTIFACT]))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Ranked moods (`top` per cover, param `top`)."""
+        frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
+        return predict_frame(self.model, frame, int((params or {}).get("top", DEFAULT_TOP)))
+
+
+def log_pyfunc(bundle_path: Path, example_cover: bytes, *, name: str = "model") -> Any:
+    """Logs the bundle as a pyfunc model in the active run; returns MLflow's ModelInfo."""
+    code = Path(__file__).resolve().parents[1]
+    return mlflow.pyfunc.log_model(
+        name=name,
+        python_model=str(Path(__file__).with_name("pyfunc_entry.py")),
+        artifacts={BUNDLE_ARTIFACT: str(bundle_path)},
+        signature=signature(),
+        input_example=input_example(example_cover),
+        pip_requirements=pip_requirements(),
+        code_paths=[str(code)],
+    )
+
+
+def cover_bytes(image: Any) -> bytes:
+    """PNG bytes of a PIL image (the input example)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,45 @@
+"""Points MLflow at the configured tracking server or local store and its experiment: the one place that does."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from albumml.config import Settings
+from albumml.errors import AlbummlError
+
+
+class TrackingError(AlbummlError):
+    """MLflow cannot be reached, or a run or model it should hold is not there."""
+
+
+def use_tracking(settings: Settings) -> str:
+    """Configures MLflow from the settings; returns the experiment id (created on first use)."""
+    import mlflow
+
+    if settings.s3_endpoint_url:
+        os.environ["MLFLOW_S3_ENDPOINT_URL"] = settings.s3_endpoint_url
+    if settings.s3_access_key_id and settings.s3_secret_access_key:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", settings.s3_access_key_id)
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", settings.s3_secret_access_key.get_secret_value())
+    if settings.mlflow_tracking_uri.startswith("sqlite:"):
+        settings.home.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    mlflow.set_registry_uri(settings.mlflow_tracking_uri)
+    try:
+        experiment = mlflow.get_experiment_by_name(settings.mlflow_experiment)
+        if experiment is not None:
+            return experiment.experiment_id
+        return mlflow.create_experiment(
+            settings.mlflow_experiment, artifact_location=settings.mlflow_artifact_location or None
+        )
+    except Exception as error:
+        raise TrackingError(f"MLflow at {settings.masked()['mlflow_tracking_uri']} is not usable: {error}") from error
+
+
+def client(settings: Settings) -> Any:
+    """An MlflowClient for the configured tracking and registry URI."""
+    from mlflow import MlflowClient
+
+    use_tracking(settings)
+    return MlflowClient(settings.mlflow_tracking_uri, settings.mlflow_tracking_uri)

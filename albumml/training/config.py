@@ -1,0 +1,40 @@
+"""Every knob of a training run, with its default: one typed object the CLI, the flows and Batch jobs share."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from albumml.models.heads import Variant
+
+
+class TrainConfig(BaseModel):
+    """What to train on what; the same config on the same snapshot resumes the same run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    snapshot_id: str = Field(description="The snapshot to train on (`albumml snapshot list`).")
+    variant: Variant = Field(Variant.CLASSIFIER, description="Model 1-4 of the study.")
+    backbone: str = Field("vgg16", description="Image backbone (vgg16, resnet50, ..., efficientnet_lite0).")
+    weights: str = Field("default", description="'default' (ImageNet), 'none' (random), or a state-dict path/URL.")
+    labels: str = Field("minilm", description="Label embeddings for models 3-4: 'minilm' or a GloVe file.")
+    epochs: int = Field(40, ge=1, le=10_000)
+    batch_size: int = Field(64, ge=2)
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    hidden: tuple[int, ...] = Field((512,), description="Widths of the FC blocks.")
+    dropout: float = Field(0.5, ge=0, lt=1)
+    first_k: int = Field(5, ge=1, description="Models 3-4 regress the mean vector of an album's first k moods.")
+    patience: int = Field(8, ge=1, description="Stop after this many epochs without a better validation micro AP.")
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    amp: bool = Field(True, description="Mixed precision where CUDA is used.")
+    finetune: bool = Field(False, description="Train the backbone too (GPUs); else heads train on cached features.")
+
+    def run_key(self) -> str:
+        """Identifies the run for checkpoints: everything that changes what is learned (not `epochs`)."""
+        recipe = self.model_dump(mode="json", exclude={"epochs", "device", "amp"})
+        return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]

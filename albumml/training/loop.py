@@ -1,0 +1,389 @@
+"""`albumml train`: one function a phase (data, model, fit, evaluate, log), as in torchvision's reference scripts.
+
+Runs on CUDA with mixed precision when present and on the CPU otherwise, seeded; every epoch is checkpointed in the
+store and logged to MLflow, so `resume=True` continues a killed run in the same MLflow run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import numpy as np
+import torch
+
+from albumml.config import Settings
+from albumml.dataset import load_snapshot
+from albumml.evaluation import evaluate, frequency_baseline, random_baseline
+from albumml.labels import cached_embeddings
+from albumml.models.backbones import Backbone, load_backbone
+from albumml.models.bundle import MoodModel, save_bundle
+from albumml.models.calibration import fit_read_back, standardiser
+from albumml.models.fitting import HeadData, train_epoch
+from albumml.models.heads import MoodHead, mood_scores
+from albumml.models.pyfunc import cover_bytes, log_pyfunc
+from albumml.storage import Store, open_store
+from albumml.tracking import use_tracking
+from albumml.training import plots
+from albumml.training.checkpoints import Checkpoints
+from albumml.training.config import TrainConfig
+from albumml.training.data import TrainingData, prepare
+from albumml.training.measure import Evaluation, evaluation_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What one epoch did."""
+
+    epoch: int
+    train_loss: float
+    validation_micro_ap: float
+    seconds: float
+
+
+@dataclass
+class TrainResult:
+    """The run's id, where its model is, how training went and the test evaluation."""
+
+    run_id: str
+    model_uri: str
+    config: TrainConfig
+    evaluation: Evaluation
+    best_epoch: int
+    epochs_run: int
+    stopped_early: bool
+    resumed_from: int | None
+    history: list[EpochRecord] = field(default_factory=list)
+    skipped_covers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Progress:
+    """Callbacks for a progress display: covers featurised, and each finished epoch."""
+
+    covers: Callable[[int], None] | None = None
+    epoch: Callable[[EpochRecord], None] | None = None
+
+
+def resolve_device(config: TrainConfig) -> str:
+    """CUDA when asked or available (auto), else the CPU; an error when CUDA is asked for but absent."""
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was asked for but no CUDA device is visible; use --device auto or cpu")
+    if config.device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return config.device
+
+
+def store_reader(store: Store) -> Callable[[str], bytes]:
+    """Reads `s3://` weight files through the configured store's client."""
+
+    def read(url: str) -> bytes:
+        backend: Any = store.backend
+        bucket, _, key = url[len("s3://") :].partition("/")
+        return backend.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    return read
+
+
+def load_data(store: Store, config: TrainConfig, device: str, progress: Progress) -> tuple[Backbone, TrainingData]:
+    """Phase 1: the backbone and the snapshot's cached features, split."""
+    backbone = load_backbone(config.backbone, config.weights, read=store_reader(store))
+    snapshot = load_snapshot(store, config.snapshot_id)
+    return backbone, prepare(store, snapshot, backbone, device=device, progress=progress.covers)
+
+
+def label_vectors_for(store: Store, config: TrainConfig, vocabulary: list[str]) -> torch.Tensor | None:
+    """Phase 2a: label embeddings of the vocabulary for models 3 and 4."""
+    if not config.variant.regresses_embeddings:
+        return None
+    return torch.from_numpy(cached_embeddings(store, vocabulary, config.labels).vectors)
+
+
+def build_head(
+    config: TrainConfig, feature_dim: int, data: TrainingData, label_vectors: torch.Tensor | None
+) -> MoodHead:
+    """Phase 2b: the variant's head."""
+    output_dim = label_vectors.shape[1] if label_vectors is not None else len(data.vocabulary)
+    metadata = data.splits["train"].metadata
+    return MoodHead(
+        config.variant,
+        feature_dim,
+        output_dim,
+        metadata_dim=metadata.shape[1] if metadata is not None else 0,
+        hidden=config.hidden,
+        dropout=config.dropout,
+    )
+
+
+def on_device(data: HeadData, device: str) -> HeadData:
+    """A split's tensors moved to `device`."""
+    return HeadData(
+        data.features.to(device),
+        data.truth.to(device),
+        data.ordered_moods.to(device),
+        data.metadata.to(device) if data.metadata is not None else None,
+    )
+
+
+@torch.no_grad()
+def raw_scores(head: MoodHead, data: HeadData, label_vectors: torch.Tensor | None) -> np.ndarray:
+    """Sigmoid scores (models 1-2) or cosines to each mood (3-4) for every album of a split."""
+    head.eval()
+    return mood_scores(head.variant, head(data.features, data.metadata), label_vectors).float().cpu().numpy()
+
+
+def validation_ap(head: MoodHead, splits: dict[str, HeadData], label_vectors: torch.Tensor | None) -> float:
+    """Validation micro AP, with cosines standardised against the training albums for models 3-4."""
+    scores = raw_scores(head, splits["validation"], label_vectors)
+    if label_vectors is not None:
+        scores = standardiser(raw_scores(head, splits["train"], label_vectors), splits["train"].truth.cpu())(scores)
+    return evaluate(splits["validation"].truth.cpu().numpy(), scores).micro_ap
+
+
+@contextlib.contextmanager
+def mlflow_run(settings: Settings, config: TrainConfig, run_id: str | None) -> Iterator[Any]:
+    """A new MLflow run, or the resumed one, in the configured experiment."""
+    experiment_id = use_tracking(settings)
+    if run_id is not None:
+        with mlflow.start_run(run_id=run_id) as run:
+            yield run
+        return
+    name = f"model{int(config.variant)}-{config.backbone}-{config.snapshot_id[:8]}"
+    with mlflow.start_run(experiment_id=experiment_id, run_name=name) as run:
+        yield run
+
+
+def run_params(config: TrainConfig, backbone: Backbone, data: TrainingData, device: str) -> dict[str, Any]:
+    """The run's parameters as MLflow shows them (the backbone's weights provenance included)."""
+    params = config.model_dump(mode="json")
+    params["hidden"] = ",".join(str(h) for h in config.hidden)
+    return {
+        **params,
+        "weights_id": backbone.weights_id,
+        "feature_dim": backbone.feature_dim,
+        "moods": len(data.vocabulary),
+        "genres": len(data.genres),
+        "device_used": device,
+        **{f"albums_{split}": len(ids) for split, ids in data.album_ids.items()},
+        "covers_skipped": len(data.skipped),
+    }
+
+
+def fresh_state(config: TrainConfig, head: MoodHead) -> dict[str, Any]:
+    """The training state before epoch 1."""
+    return {
+        "epoch": 0,
+        "best_ap": -1.0,
+        "best_epoch": 0,
+        "best_head": {k: v.detach().clone() for k, v in head.state_dict().items()},
+        "bad_epochs": 0,
+        "history": [],
+        "generator": torch.Generator().manual_seed(config.seed).get_state(),
+        "torch_rng": torch.get_rng_state(),
+    }
+
+
+def fit(
+    config: TrainConfig,
+    head: MoodHead,
+    splits: dict[str, HeadData],
+    label_vectors: torch.Tensor | None,
+    state: dict[str, Any],
+    optimizer: torch.optim.Optimizer,
+    checkpoints: Checkpoints,
+    device: str,
+    progress: Progress,
+) -> tuple[dict[str, Any], bool]:
+    """Phase 3: epochs with early stopping on validation micro AP, a checkpoint and a metrics batch each."""
+    generator = torch.Generator()
+    generator.set_state(state["generator"])
+    torch.set_rng_state(state["torch_rng"])
+    amp = device == "cuda" and config.amp
+    stopped_early = False
+    for epoch in range(state["epoch"] + 1, config.epochs + 1):
+        started = time.perf_counter()
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+            loss = train_epoch(
+                head,
+                optimizer,
+                splits["train"],
+                batch_size=config.batch_size,
+                label_vectors=label_vectors,
+                k=config.first_k,
+                generator=generator,
+            )
+        ap = validation_ap(head, splits, label_vectors)
+        record = EpochRecord(epoch, loss, ap, time.perf_counter() - started)
+        if ap > state["best_ap"]:
+            state.update(best_ap=ap, best_epoch=epoch, bad_epochs=0)
+            state["best_head"] = {k: v.detach().cpu().clone() for k, v in head.state_dict().items()}
+        else:
+            state["bad_epochs"] += 1
+        state["history"].append([epoch, loss, ap, record.seconds])
+        state.update(
+            epoch=epoch,
+            head=head.state_dict(),
+            optimizer=optimizer.state_dict(),
+            generator=generator.get_state(),
+            torch_rng=torch.get_rng_state(),
+        )
+        mlflow.log_metrics({"train_loss": loss, "validation_micro_ap": ap, "epoch_seconds": record.seconds}, step=epoch)
+        checkpoints.save(epoch, state)
+        if progress.epoch is not None:
+            progress.epoch(record)
+        if state["bad_epochs"] >= config.patience:
+            log.info("early stop after epoch %d: no better validation micro AP for %d epochs", epoch, config.patience)
+            stopped_early = True
+            break
+    return state, stopped_early
+
+
+def finish_model(
+    backbone: Backbone,
+    head: MoodHead,
+    config: TrainConfig,
+    data: TrainingData,
+    splits: dict[str, HeadData],
+    label_vectors: torch.Tensor | None,
+) -> MoodModel:
+    """Phase 4: the best head with, for models 3-4, a read-back fitted on the validation split."""
+    read_back = None
+    if label_vectors is not None:
+        read_back = fit_read_back(
+            raw_scores(head, splits["train"], label_vectors),
+            splits["train"].truth.cpu().numpy(),
+            raw_scores(head, splits["validation"], label_vectors),
+            splits["validation"].truth.cpu().numpy(),
+        )
+    return MoodModel(
+        backbone=backbone,
+        head=head.eval(),
+        vocabulary=data.vocabulary,
+        genres=data.genres,
+        label_vectors=label_vectors,
+        read_back=read_back,
+        hidden=config.hidden,
+        dropout=config.dropout,
+    )
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """The test evaluation and the arrays behind it (for the PR curves)."""
+
+    evaluation: Evaluation
+    truth: np.ndarray
+    scores: dict[str, np.ndarray]
+
+
+def test_evaluation(model: MoodModel, splits: dict[str, HeadData], data: TrainingData, seed: int) -> TestOutcome:
+    """Phase 5: the test split beside the baselines (semantic closeness for models 3-4)."""
+    test = splits["test"]
+    truth, train_truth = test.truth.cpu().numpy(), splits["train"].truth.cpu().numpy()
+    scores = model.scores_from_features(test.features, test.metadata)
+    points = label_vectors = None
+    if model.label_vectors is not None:
+        with torch.no_grad():
+            points = model.head.eval()(test.features, test.metadata).float().cpu().numpy()
+        label_vectors = model.label_vectors.cpu().numpy()
+    evaluation = evaluation_of(
+        "test", truth, scores, train_truth, points=points, label_vectors=label_vectors, skipped=len(data.skipped),
+        seed=seed,
+    )  # fmt: skip
+    curves = {
+        "model": scores,
+        "label frequency": frequency_baseline(train_truth, len(truth)),
+        "random": random_baseline(*truth.shape, seed=seed),
+    }
+    return TestOutcome(evaluation, truth, curves)
+
+
+def example_cover(store: Store, cover_key: str) -> bytes:
+    """A real cover of the snapshot, re-encoded small, as the model's input example."""
+    from albumml.models.features import decode_cover
+
+    image = decode_cover(store.get_blob(cover_key), side=128)
+    image.thumbnail((128, 128))
+    return cover_bytes(image)
+
+
+def log_outcome(model: MoodModel, outcome: TestOutcome, state: dict[str, Any], example: bytes) -> str:
+    """Phase 6: test metrics, the evaluation table, plots and the pyfunc model; returns the model's URI."""
+    evaluation = outcome.evaluation
+    mlflow.log_metrics(
+        {**evaluation.flat(), "best_epoch": state["best_epoch"], "best_validation_micro_ap": state["best_ap"]}
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "evaluation.json").write_text(json.dumps(evaluation.as_dict(), indent=1))
+        mlflow.log_artifact(str(root / "evaluation.json"))
+        mlflow.log_artifact(str(plots.loss_curves(state["history"], root / "loss_curves.png")), "plots")
+        mlflow.log_artifact(str(plots.pr_curves(outcome.truth, outcome.scores, root / "pr_curves.png")), "plots")
+        bundle = root / "mood_model.pt"
+        save_bundle(model, bundle)
+        info = log_pyfunc(bundle, example)
+    mlflow.set_tags({"model_uri": info.model_uri, "test_micro_ap": f"{evaluation.model.micro_ap:.6f}"})
+    return info.model_uri
+
+
+def train(
+    settings: Settings, config: TrainConfig, *, resume: bool = False, progress: Progress | None = None
+) -> TrainResult:
+    """Trains one model variant on a snapshot, logs it to MLflow and returns how it did on the test split."""
+    progress = progress or Progress()
+    store = open_store(settings)
+    device = resolve_device(config)
+    torch.manual_seed(config.seed)
+    backbone, data = load_data(store, config, device, progress)
+    label_vectors = label_vectors_for(store, config, data.vocabulary)
+    if label_vectors is not None:
+        label_vectors = label_vectors.to(device)
+    head = build_head(config, backbone.feature_dim, data, label_vectors).to(device)
+    optimizer = torch.optim.Adam(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    checkpoints = Checkpoints(store, config.run_key())
+    state = checkpoints.latest() if resume else None
+    resumed_from = None
+    if state is not None:
+        head.load_state_dict(state["head"])
+        optimizer.load_state_dict(state["optimizer"])
+        resumed_from = int(state["epoch"])
+    else:
+        if resume:
+            log.info("no checkpoint for run key %s: starting from epoch 1", config.run_key())
+        state = fresh_state(config, head)
+    splits = {name: on_device(split, device) for name, split in data.splits.items()}
+    with mlflow_run(settings, config, state.get("mlflow_run_id")) as run:
+        if resumed_from is None:
+            mlflow.log_params(run_params(config, backbone, data, device))
+            mlflow.set_tags({"snapshot_id": config.snapshot_id, "variant": str(int(config.variant)),
+                             "backbone": config.backbone, "run_key": config.run_key()})  # fmt: skip
+        state["mlflow_run_id"] = run.info.run_id
+        state, stopped_early = fit(config, head, splits, label_vectors, state, optimizer, checkpoints, device, progress)
+        head.load_state_dict(state["best_head"])
+        model = finish_model(backbone, head, config, data, splits, label_vectors)
+        outcome = test_evaluation(model, splits, data, config.seed)
+        example = example_cover(store, data.example_cover)
+        model_uri = log_outcome(model, outcome, state, example)
+    history = [EpochRecord(int(e), float(loss), float(ap), float(s)) for e, loss, ap, s in state["history"]]
+    return TrainResult(
+        run_id=run.info.run_id,
+        model_uri=model_uri,
+        config=config,
+        evaluation=outcome.evaluation,
+        best_epoch=int(state["best_epoch"]),
+        epochs_run=int(state["epoch"]),
+        stopped_early=stopped_early,
+        resumed_from=resumed_from,
+        history=history,
+        skipped_covers=data.skipped,
+    )

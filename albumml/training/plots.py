@@ -1,0 +1,45 @@
+"""Figures of a training run (loss curves, precision-recall curves), written as PNG files for MLflow."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import precision_recall_curve
+
+
+def loss_curves(history: Sequence[Sequence[float]], path: Path) -> Path:
+    """Training loss and validation micro AP per epoch."""
+    epochs = [row[0] for row in history]
+    figure, (loss_axis, ap_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    loss_axis.plot(epochs, [row[1] for row in history], marker=".")
+    loss_axis.set(title="training loss", xlabel="epoch", ylabel="loss")
+    ap_axis.plot(epochs, [row[2] for row in history], marker=".", color="tab:green")
+    ap_axis.set(title="validation micro AP", xlabel="epoch", ylabel="micro AP")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def pr_curves(truth: np.ndarray, scores: Mapping[str, np.ndarray], path: Path) -> Path:
+    """Micro-averaged precision-recall curves of the model and the baselines on the same albums."""
+    figure, axis = plt.subplots(figsize=(6, 5))
+    flat_truth = np.asarray(truth, dtype=bool).ravel()
+    for name, values in scores.items():
+        precision, recall, _ = precision_recall_curve(flat_truth, np.asarray(values).ravel())
+        axis.plot(recall, precision, label=name)
+    axis.set(
+        title="precision-recall (micro, test split)", xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1)
+    )
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
