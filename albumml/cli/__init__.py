@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from albumml import __version__
-from albumml.cli import config_cmd, crawl, db, sample_site, snapshot, store
+from albumml.cli import config_cmd, crawl, db, sample_site, snapshot, store, train
 from albumml.cli.console import error_console, setup_logging
 from albumml.errors import AlbummlError
 
@@ -24,6 +24,10 @@ app.add_typer(store.app, name="store")
 app.add_typer(crawl.app, name="crawl")
 app.add_typer(snapshot.app, name="snapshot")
 app.add_typer(sample_site.app, name="sample-site")
+app.command("train")(train.train)
+app.command("register")(train.register)
+app.command("predict")(train.predict)
+app.add_typer(train.models_app, name="models")
 
 
 def _version(value: bool) -> None:

@@ -86,6 +86,8 @@ def extract_features(
     with ThreadPoolExecutor(max_workers=readers) as pool:
         cached = dict(zip(unique, pool.map(lambda cover: store.has_object(_name(key, cover)), unique), strict=True))
         missing = [cover for cover in unique if not cached[cover]]
+        if progress is not None and len(missing) < len(unique):
+            progress(len(unique) - len(missing))
         for start in range(0, len(missing), batch_size):
             chunk = missing[start : start + batch_size]
             usable: list[tuple[str, Image.Image]] = []

@@ -72,6 +72,7 @@ class Progress:
     """Callbacks for a progress display: covers featurised, and each finished epoch."""
 
     covers: Callable[[int], None] | None = None
+    covers_total: Callable[[int], None] | None = None
     epoch: Callable[[EpochRecord], None] | None = None
 
 
@@ -99,6 +100,8 @@ def load_data(store: Store, config: TrainConfig, device: str, progress: Progress
     """Phase 1: the backbone and the snapshot's cached features, split."""
     backbone = load_backbone(config.backbone, config.weights, read=store_reader(store))
     snapshot = load_snapshot(store, config.snapshot_id)
+    if progress.covers_total is not None:
+        progress.covers_total(snapshot.manifest["cover_key"].nunique())
     return backbone, prepare(store, snapshot, backbone, device=device, progress=progress.covers)
 
 

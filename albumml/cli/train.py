@@ -1,0 +1,214 @@
+"""`albumml train`, `albumml register`, `albumml predict`: the model's life from a snapshot to ranked moods."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from albumml.cli import context
+from albumml.cli.console import columns_table, console, error_console, key_value_table, print_json
+
+
+@contextlib.contextmanager
+def training_progress(enabled: bool, epochs: int) -> Iterator[Any]:
+    """A rich progress display with a covers bar and an epochs bar; yields albumml's Progress callbacks."""
+    from albumml.training.loop import Progress as Callbacks
+
+    if not enabled:
+        yield Callbacks()
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn(), TextColumn("{task.fields[note]}"))  # fmt: skip
+    with Progress(*columns, console=error_console, transient=False) as bar:
+        covers = bar.add_task("features", total=None, note="")
+        epochs_task = bar.add_task("epochs", total=epochs, note="")
+
+        def on_epoch(record: Any) -> None:
+            bar.update(
+                epochs_task,
+                completed=record.epoch,
+                note=f"loss {record.train_loss:.4f}  val micro AP {record.validation_micro_ap:.4f}",
+            )
+
+        yield Callbacks(
+            covers=lambda n: bar.advance(covers, n),
+            covers_total=lambda n: bar.update(covers, total=n),
+            epoch=on_epoch,
+        )
+
+
+def train(
+    snapshot: Annotated[str, typer.Option("--snapshot", help="Snapshot id (`albumml snapshot list`).")],
+    model: Annotated[
+        int, typer.Option("--model", min=1, max=4, help="1: moods, 2: +metadata, 3: label space, 4: 3+metadata.")
+    ] = 1,
+    backbone: Annotated[
+        str, typer.Option(help="vgg16, resnet50, efficientnet_b0, convnext_tiny, vit_b_16, efficientnet_lite0.")
+    ] = "vgg16",
+    weights: Annotated[
+        str, typer.Option(help="'default' (ImageNet), 'none' (random), or a state-dict path/s3:// URL.")
+    ] = "default",
+    labels: Annotated[str, typer.Option(help="Label embeddings for models 3-4: 'minilm' or a GloVe file.")] = "minilm",
+    epochs: Annotated[int, typer.Option(min=1)] = 40,
+    batch_size: Annotated[int, typer.Option(min=2)] = 64,
+    lr: Annotated[float, typer.Option(min=0)] = 1e-3,
+    weight_decay: Annotated[float, typer.Option(min=0)] = 0.0,
+    hidden: Annotated[str, typer.Option(help="Widths of the FC blocks, comma-separated.")] = "512",
+    dropout: Annotated[float, typer.Option(min=0, max=0.99)] = 0.5,
+    first_k: Annotated[int, typer.Option(min=1, help="Models 3-4: mean of the first k moods.")] = 5,
+    patience: Annotated[int, typer.Option(min=1, help="Early stop after this many epochs without improvement.")] = 8,
+    seed: Annotated[int, typer.Option()] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    amp: Annotated[bool, typer.Option("--amp/--no-amp", help="Mixed precision on CUDA.")] = True,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the run's last checkpoint.")] = False,
+    register_model: Annotated[
+        bool, typer.Option("--register", help="Register and run the champion gate after.")
+    ] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Train one of the study's four models on a snapshot's cached features; log it to MLflow."""
+    from albumml.training.config import TrainConfig
+    from albumml.training.loop import train as run_training
+
+    config = TrainConfig(
+        snapshot_id=snapshot, variant=model, backbone=backbone, weights=weights, labels=labels, epochs=epochs,
+        batch_size=batch_size, lr=lr, weight_decay=weight_decay, dropout=dropout, first_k=first_k, patience=patience,
+        seed=seed, device=device, amp=amp, hidden=tuple(int(h) for h in hidden.split(",") if h.strip()),
+    )  # fmt: skip
+    with training_progress(progress and not as_json, epochs) as callbacks:
+        result = run_training(context.settings(), config, resume=resume, progress=callbacks)
+    evaluation = result.evaluation
+    decision = None
+    if register_model:
+        from albumml.training.registry import register
+
+        decision = register(context.settings(), result.run_id)
+    if as_json:
+        print_json({"run_id": result.run_id, "model_uri": result.model_uri, "best_epoch": result.best_epoch,
+                    "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
+                    "resumed_from": result.resumed_from, "evaluation": evaluation.as_dict(),
+                    "skipped_covers": len(result.skipped_covers),
+                    "registered": None if decision is None else {"version": decision.version,
+                                                                 "promoted": decision.promoted}})  # fmt: skip
+        return
+    console.print(columns_table(f"model {model} on snapshot {snapshot}: test split ({evaluation.model.albums} albums)",
+                                ["metric", "model", "label frequency", "random"], evaluation.table()))  # fmt: skip
+    console.print(
+        f"run [bold]{result.run_id}[/]  model {result.model_uri}  best epoch {result.best_epoch}/{result.epochs_run}"
+        + (" (early stop)" if result.stopped_early else "")
+        + (f"  resumed after epoch {result.resumed_from}" if result.resumed_from else "")
+        + (f"  {len(result.skipped_covers)} unreadable covers skipped" if result.skipped_covers else ""),
+        soft_wrap=True,
+    )
+    if decision is not None:
+        print_decision(decision)
+
+
+def print_decision(decision: Any) -> None:
+    """The gate's figures and verdict."""
+    console.print(
+        key_value_table(
+            f"{decision.name} v{decision.version}: {'CHAMPION' if decision.promoted else 'not promoted'}",
+            [
+                ("snapshot", decision.snapshot_id),
+                ("challenger test micro AP", f"{decision.challenger_micro_ap:.4f}"),
+                ("champion", f"v{decision.champion_version}" if decision.champion_version else "none"),
+                ("champion re-measured micro AP", "-" if decision.champion_micro_ap is None
+                 else f"{decision.champion_micro_ap:.4f}"),
+                ("label-frequency baseline", f"{decision.challenger.label_frequency.micro_ap:.4f}"),
+                ("decision", decision.reason),
+            ],
+        )
+    )  # fmt: skip
+
+
+def register(
+    run_id: Annotated[str, typer.Argument(help="The training run whose model to register.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Register a run's model; it becomes @champion only if it beats the champion re-measured on the same test split."""
+    from albumml.training.registry import register as run_gate
+
+    decision = run_gate(context.settings(), run_id)
+    if as_json:
+        print_json({"name": decision.name, "version": decision.version, "promoted": decision.promoted,
+                    "challenger_micro_ap": decision.challenger_micro_ap, "champion_version": decision.champion_version,
+                    "champion_micro_ap": decision.champion_micro_ap, "snapshot_id": decision.snapshot_id,
+                    "reason": decision.reason})  # fmt: skip
+        return
+    print_decision(decision)
+
+
+def predict(
+    covers: Annotated[list[Path], typer.Argument(help="Cover image files.")],
+    model: Annotated[str | None, typer.Option("--model", help="An MLflow model URI; the champion if unset.")] = None,
+    top: Annotated[int, typer.Option(min=1, help="Moods per cover.")] = 5,
+    genres: Annotated[str, typer.Option(help="Genres for models 2 and 4, '|'-separated.")] = "",
+    year: Annotated[int | None, typer.Option(help="Release year for models 2 and 4.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ranked moods with scores for each cover, from the champion (or any model URI)."""
+    import mlflow.pyfunc
+    import pandas as pd
+
+    from albumml.models.bundle import open_image
+    from albumml.tracking import TrackingError, use_tracking
+
+    for cover in covers:
+        open_image(cover)
+    use_tracking(context.settings())
+    model = model or f"models:/{context.settings().model_name}@champion"
+    try:
+        pyfunc = mlflow.pyfunc.load_model(model)
+    except Exception as error:
+        raise TrackingError(f"model {model!r} cannot be loaded ({type(error).__name__}: {error}); "
+                            "`albumml models list` shows what is registered") from None  # fmt: skip
+    frame = pd.DataFrame({"path": [str(c) for c in covers], "genres": [genres] * len(covers),
+                          "year": [year] * len(covers)})  # fmt: skip
+    if year is None:
+        frame = frame.drop(columns="year")
+    ranked = pyfunc.predict(frame, params={"top": top})
+    if as_json:
+        print_json([
+            {"cover": str(cover), "moods": [{"mood": r.mood, "score": r.score}
+                                            for r in ranked[ranked["image"] == i].itertuples()]}
+            for i, cover in enumerate(covers)
+        ])  # fmt: skip
+        return
+    for i, cover in enumerate(covers):
+        rows = [(r.rank, r.mood, f"{r.score:.3f}") for r in ranked[ranked["image"] == i].itertuples()]
+        console.print(columns_table(str(cover), ["#", "mood", "score"], rows))
+
+
+models_app = typer.Typer(help="The registered mood models.", no_args_is_help=True)
+
+
+@models_app.command("list")
+def list_models(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Versions of the registered model with their aliases and gate figures."""
+    from albumml.tracking import client
+
+    settings = context.settings()
+    mlflow_client = client(settings)
+    versions = mlflow_client.search_model_versions(f"name = '{settings.model_name}'")
+    aliases: dict[str, list[str]] = {}
+    if versions:
+        for alias, version in mlflow_client.get_registered_model(settings.model_name).aliases.items():
+            aliases.setdefault(str(version), []).append(alias)
+    rows = [
+        {"version": v.version, "aliases": ",".join(aliases.get(str(v.version), [])), "run_id": v.run_id,
+         "snapshot": v.tags.get("gate.snapshot_id", ""), "test_micro_ap": v.tags.get("gate.challenger_micro_ap", ""),
+         "decision": v.tags.get("gate.decision", "")}
+        for v in sorted(versions, key=lambda v: int(v.version))
+    ]  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    console.print(columns_table(settings.model_name, list(rows[0]) if rows else ["version"],
+                                [list(r.values()) for r in rows]))  # fmt: skip

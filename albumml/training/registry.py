@@ -1,0 +1,125 @@
+"""The champion gate: a challenger takes `@champion` only if it beats the champion re-measured on its test split.
+
+Models are found by alias, never by version number. Both figures and the decision are kept as tags on the new
+version and on the challenger's run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from albumml.config import Settings
+from albumml.dataset import load_snapshot
+from albumml.models.bundle import MoodModel
+from albumml.storage import open_store
+from albumml.tracking import TrackingError, client, use_tracking
+from albumml.training.measure import Evaluation, measure
+
+log = logging.getLogger(__name__)
+
+CHAMPION = "champion"
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """What the gate measured and decided."""
+
+    name: str
+    version: str
+    snapshot_id: str
+    challenger_micro_ap: float
+    champion_version: str | None
+    champion_micro_ap: float | None
+    promoted: bool
+    challenger: Evaluation
+
+    @property
+    def reason(self) -> str:
+        """One line saying why."""
+        if self.champion_version is None:
+            return "no champion yet: the challenger becomes champion"
+        verb = "beats" if self.promoted else "does not beat"
+        return (
+            f"challenger v{self.version} ({self.challenger_micro_ap:.4f}) {verb} champion v{self.champion_version} "
+            f"({self.champion_micro_ap:.4f}) in test micro AP on snapshot {self.snapshot_id}"
+        )
+
+
+def load_model(uri: str) -> MoodModel:
+    """The mood model behind an MLflow model URI (`models:/album-mood@champion`, `runs:/...`, `models:/m-...`)."""
+    import mlflow.pyfunc
+
+    try:
+        pyfunc = mlflow.pyfunc.load_model(uri)
+    except Exception as error:
+        raise TrackingError(
+            f"model {uri!r} cannot be loaded ({type(error).__name__}: {error}); check the name and alias with "
+            "`albumml models list`, or train and register one first"
+        ) from None
+    return pyfunc.unwrap_python_model().model
+
+
+def _run_of(mlflow_client: Any, run_id: str) -> Any:
+    try:
+        return mlflow_client.get_run(run_id)
+    except Exception as error:
+        raise TrackingError(f"no MLflow run {run_id!r}: {error}") from None
+
+
+def current_champion(mlflow_client: Any, name: str) -> Any | None:
+    """The version holding the champion alias, or None."""
+    try:
+        return mlflow_client.get_model_version_by_alias(name, CHAMPION)
+    except Exception:
+        return None
+
+
+def register(settings: Settings, run_id: str) -> GateDecision:
+    """Registers the run's model under the configured name and moves `@champion` to it only if it wins."""
+    import mlflow
+
+    use_tracking(settings)
+    mlflow_client = client(settings)
+    run = _run_of(mlflow_client, run_id)
+    model_uri = run.data.tags.get("model_uri")
+    snapshot_id = run.data.tags.get("snapshot_id")
+    if not model_uri or not snapshot_id:
+        raise TrackingError(f"run {run_id} has no logged mood model (tags model_uri, snapshot_id): train it first")
+    name = settings.model_name
+    store = open_store(settings)
+    snapshot = load_snapshot(store, snapshot_id)
+    challenger = measure(load_model(model_uri), store, snapshot)
+    champion = current_champion(mlflow_client, name)
+    champion_ap = None
+    if champion is not None:
+        champion_ap = measure(load_model(f"models:/{name}@{CHAMPION}"), store, snapshot).model.micro_ap
+    version = mlflow.register_model(model_uri, name, tags={"snapshot_id": snapshot_id, "run_id": run_id})
+    promoted = champion_ap is None or challenger.model.micro_ap > champion_ap
+    decision = GateDecision(
+        name=name,
+        version=str(version.version),
+        snapshot_id=snapshot_id,
+        challenger_micro_ap=challenger.model.micro_ap,
+        champion_version=str(champion.version) if champion is not None else None,
+        champion_micro_ap=champion_ap,
+        promoted=promoted,
+        challenger=challenger,
+    )
+    tags = {
+        "gate.snapshot_id": snapshot_id,
+        "gate.challenger_micro_ap": f"{decision.challenger_micro_ap:.6f}",
+        "gate.champion_version": decision.champion_version or "none",
+        "gate.champion_micro_ap": f"{champion_ap:.6f}" if champion_ap is not None else "none",
+        "gate.baseline_frequency_micro_ap": f"{challenger.label_frequency.micro_ap:.6f}",
+        "gate.decision": "promoted" if promoted else "rejected",
+        "gate.reason": decision.reason,
+    }
+    for key, value in tags.items():
+        mlflow_client.set_model_version_tag(name, decision.version, key, value)
+        mlflow_client.set_tag(run_id, key, value)
+    if promoted:
+        mlflow_client.set_registered_model_alias(name, CHAMPION, decision.version)
+    log.info("%s", decision.reason)
+    return decision
