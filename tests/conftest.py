@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -12,6 +13,7 @@ from albumml.config import Settings, load_settings
 from tests.support.services import (
     admin_execute,
     dsn_to_url,
+    mlflow_server,
     moto_server,
     postgres_server,
     unavailable,
@@ -105,3 +107,41 @@ def s3_settings(tmp_path, moto_endpoint: str, s3_bucket: str) -> Settings:
         s3_access_key_id="testing",
         s3_secret_access_key="testing",
     )
+
+
+@pytest.fixture(scope="session")
+def learning_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A home whose catalogue holds a crawled 1,200-album sample site, with one saved snapshot and cached Lite0
+    features of its covers: the real data the model tests learn from. Yields the home and the snapshot id."""
+    from albumml.catalogue import open_catalogue
+    from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
+    from albumml.models.backbones import load_backbone
+    from albumml.models.features import extract_features
+    from albumml.sample_site import Faults, generate_site, serving
+    from albumml.storage import open_store
+    from tests.crawler.test_crawl import crawl, migrated
+
+    root = tmp_path_factory.mktemp("learning")
+    settings = load_settings(home=root / "home")
+    generate_site(root / "site", albums=1200, seed=21, faults=Faults())
+    migrated(settings)
+    with serving(root / "site") as server:
+        crawled = crawl(settings, server.base_url)
+        assert crawled.returncode == 0, crawled.stderr[-2000:]
+    snapshot = build_snapshot(open_catalogue(settings), SnapshotConfig(min_mood_count=20))
+    store = open_store(settings)
+    save_snapshot(store, snapshot)
+    features = extract_features(store, load_backbone("efficientnet_lite0"), list(snapshot.manifest["cover_key"]))
+    assert not features.failed
+    return settings.home, snapshot.id
+
+
+@pytest.fixture(scope="session")
+def mlflow_tracking(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real MLflow tracking server (SQLite backend, artifacts in a local folder), shared by the session."""
+    root = tmp_path_factory.mktemp("mlflow")
+    try:
+        with mlflow_server(f"sqlite:///{root / 'mlflow.db'}", str(root / "artifacts")) as uri:
+            yield uri
+    except (RuntimeError, OSError) as exc:
+        unavailable(f"mlflow server did not start: {exc}")

@@ -138,3 +138,30 @@ def moto_server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def mlflow_server(backend_uri: str, artifacts: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start a real `mlflow server` (one worker, no job runner) on a free port; yield its tracking URI."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="mlflow-server-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--backend-store-uri", backend_uri, "--artifacts-destination", artifacts],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(env or {})},
+    )  # fmt: skip
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: urllib.request.urlopen(f"{uri}/health", timeout=1).status == 200, 60, "mlflow server")
+        yield uri
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}; its log: {Path(log.name).read_text()[-2000:]}") from None
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
