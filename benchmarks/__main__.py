@@ -6,13 +6,14 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bench_catalogue, bench_crawl, bench_store
+from benchmarks import bench_catalogue, bench_crawl, bench_models, bench_store
 from benchmarks.harness import RESULTS, Report
 
 STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "catalogue": (bench_catalogue.run, {"albums": 1_000, "orm_albums": 100}),
     "store": (bench_store.run, {"objects": 40}),
     "crawl": (bench_crawl.run, {"albums": 40}),
+    "models": (bench_models.run, {"covers": 32, "pyfunc_requests": 3}),
 }
 
 
