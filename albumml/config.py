@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     mlflow_artifact_location: str = Field(
         "", description="Artifact root of a new experiment; a folder under home for a local tracking store."
     )
+    train_backbone: str = Field(
+        "efficientnet_lite0", description="Backbone trained when none is named (production: vgg16, on GPUs)."
+    )
+    train_epochs: int = Field(40, ge=1, description="Epochs a nightly training run allows (early stopping ends most).")
     model_name: str = Field("album-mood", description="Registered model name in the MLflow registry.")
     db_batch_size: int = Field(500, ge=1, le=50_000, description="Albums per catalogue upsert transaction.")
     db_connect_timeout_s: int = Field(10, ge=1, description="Seconds to wait for the database to answer.")

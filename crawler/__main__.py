@@ -29,6 +29,7 @@ def run(
     full: Annotated[bool, typer.Option("--full", help="Fetch every album, ignoring what is stored.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
     log_level: Annotated[str, typer.Option("--log-level")] = "WARNING",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Crawl the site into the catalogue and the store, then print the run's summary."""
     from albumml.catalogue import open_catalogue
@@ -49,6 +50,14 @@ def run(
         errors.print(f"[bold red]error:[/] the crawl did not start ({stats.get('finish_reason', 'unknown reason')})")
         raise typer.Exit(1)
     crawl, reasons = found
+    if as_json:
+        summary = {name: getattr(crawl, name) for name in (
+            "id", "status", "pages_fetched", "pages_not_modified", "albums_new", "albums_changed", "albums_unchanged",
+            "covers_stored", "errors")}  # fmt: skip
+        summary.update(errors_by_reason=reasons, albums_skipped=stats.get("albumml/plan/unchanged", 0),
+                       seconds=stats.get("elapsed_time_seconds", 0))  # fmt: skip
+        print(json.dumps(summary, default=str))
+        raise typer.Exit(0 if crawl.status == "finished" else 1)
     table = Table(title=f"crawl run {crawl.id} ({crawl.status})", title_justify="left", show_header=False)
     table.add_column(style="bold cyan")
     table.add_column(justify="right")

@@ -48,8 +48,9 @@ def train(
         int, typer.Option("--model", min=1, max=4, help="1: moods, 2: +metadata, 3: label space, 4: 3+metadata.")
     ] = 1,
     backbone: Annotated[
-        str, typer.Option(help="vgg16, resnet50, efficientnet_b0, convnext_tiny, vit_b_16, efficientnet_lite0.")
-    ] = "vgg16",
+        str | None,
+        typer.Option(help="vgg16, resnet50, efficientnet_b0, convnext_tiny, vit_b_16, efficientnet_lite0 (settings)."),
+    ] = None,
     weights: Annotated[
         str, typer.Option(help="'default' (ImageNet), 'none' (random), or a state-dict path/s3:// URL.")
     ] = "default",
@@ -76,6 +77,7 @@ def train(
     from albumml.training.config import TrainConfig
     from albumml.training.loop import train as run_training
 
+    backbone = backbone or context.settings().train_backbone
     config = TrainConfig(
         snapshot_id=snapshot, variant=model, backbone=backbone, weights=weights, labels=labels, epochs=epochs,
         batch_size=batch_size, lr=lr, weight_decay=weight_decay, dropout=dropout, first_k=first_k, patience=patience,

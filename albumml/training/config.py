@@ -32,7 +32,6 @@ class TrainConfig(BaseModel):
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     amp: bool = Field(True, description="Mixed precision where CUDA is used.")
-    finetune: bool = Field(False, description="Train the backbone too (GPUs); else heads train on cached features.")
 
     def run_key(self) -> str:
         """Identifies the run for checkpoints: everything that changes what is learned (not `epochs`)."""
