@@ -165,3 +165,28 @@ def mlflow_server(backend_uri: str, artifacts: str, env: dict[str, str] | None =
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """Start a real `prefect server` on a free port with its own PREFECT_HOME; yield its API URL."""
+    port = free_port()
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    log = tempfile.NamedTemporaryFile(prefix="prefect-server-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_for(lambda: urllib.request.urlopen(f"{api}/health", timeout=1).status == 200, 90, "prefect server")
+        yield api
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}; its log: {Path(log.name).read_text()[-2000:]}") from None
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

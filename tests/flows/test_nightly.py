@@ -1,0 +1,63 @@
+"""The nightly flow end to end against a real Prefect server: crawl, snapshot, four models, gate; then nothing new."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from albumml.sample_site import Faults, generate_site, serving
+from tests.support.services import prefect_server, unavailable
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    try:
+        with prefect_server(tmp_path_factory.mktemp("prefect")) as api:
+            yield api
+    except (RuntimeError, OSError) as exc:
+        unavailable(f"prefect server did not start: {exc}")
+
+
+def nightly(env: dict[str, str], url: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "flows", "nightly", "--url", url, "--epochs", "15", "--json"],
+        env=env, cwd=REPOSITORY, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_nightly_trains_registers_and_then_retrains_nothing(prefect_api: str, tmp_path: Path) -> None:
+    generate_site(tmp_path / "site", albums=400, seed=21, faults=Faults())
+    env = {**os.environ, "ALBUMML_HOME": str(tmp_path / "home"), "PREFECT_API_URL": prefect_api,
+           "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
+    subprocess.run([sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True)
+    with serving(tmp_path / "site") as server:
+        first = nightly(env, server.base_url)
+        second = nightly(env, server.base_url)
+    assert first["crawl"]["albums_new"] > 300
+    assert first["snapshot"]["created"]
+    assert sorted(run["variant"] for run in first["trained"]) == [1, 2, 3, 4]
+    for run in first["trained"]:
+        assert run["test_micro_ap"] > run["baseline_micro_ap"], run
+    assert first["gate"]["promoted"]
+    assert first["best"]["test_micro_ap"] == max(run["test_micro_ap"] for run in first["trained"])
+
+    assert second["crawl"]["albums_new"] == 0
+    assert not second["snapshot"]["created"]
+    assert second["snapshot"]["snapshot_id"] == first["snapshot"]["snapshot_id"]
+    assert second["trained"] == []
+
+    runs = httpx.post(f"{prefect_api}/flow_runs/filter", json={"flow_runs": {"name": {}}}).json()
+    assert [run["state_type"] for run in runs].count("COMPLETED") == 2
+    keys = {artifact["key"] for artifact in httpx.post(f"{prefect_api}/artifacts/filter", json={}).json()}
+    assert {"crawl-summary", "nightly-evaluation"} <= keys
