@@ -70,11 +70,7 @@ def run(report: Report, *, covers: int = 256, pyfunc_requests: int = 20) -> None
 
         from albumml.models import pyfunc
 
-        mlflow.pyfunc.save_model(
-            root / "pyfunc", python_model=str(Path(pyfunc.__file__).with_name("pyfunc_entry.py")),
-            artifacts={pyfunc.BUNDLE_ARTIFACT: str(root / "bundle.pt")}, signature=pyfunc.signature(),
-            pip_requirements=pyfunc.pip_requirements(),
-        )  # fmt: skip
+        mlflow.pyfunc.save_model(root / "pyfunc", **pyfunc.model_arguments(root / "bundle.pt"))
         loaded = mlflow.pyfunc.load_model(str(root / "pyfunc"))
         request = [path.read_bytes() for path in files[:8]]
 

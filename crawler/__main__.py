@@ -20,6 +20,15 @@ from albumml.errors import AlbummlError
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console()
 errors = Console(stderr=True)
+SUMMARY_COUNTS = (
+    "pages_fetched",
+    "pages_not_modified",
+    "albums_new",
+    "albums_changed",
+    "albums_unchanged",
+    "covers_stored",
+    "errors",
+)
 
 
 @app.command("run")
@@ -51,9 +60,7 @@ def run(
         raise typer.Exit(1)
     crawl, reasons = found
     if as_json:
-        summary = {name: getattr(crawl, name) for name in (
-            "id", "status", "pages_fetched", "pages_not_modified", "albums_new", "albums_changed", "albums_unchanged",
-            "covers_stored", "errors")}  # fmt: skip
+        summary = {name: getattr(crawl, name) for name in ("id", "status", *SUMMARY_COUNTS)}
         summary.update(errors_by_reason=reasons, albums_skipped=stats.get("albumml/plan/unchanged", 0),
                        seconds=stats.get("elapsed_time_seconds", 0))  # fmt: skip
         print(json.dumps(summary, default=str))
@@ -61,10 +68,7 @@ def run(
     table = Table(title=f"crawl run {crawl.id} ({crawl.status})", title_justify="left", show_header=False)
     table.add_column(style="bold cyan")
     table.add_column(justify="right")
-    for name in (
-        "pages_fetched", "pages_not_modified", "albums_new", "albums_changed", "albums_unchanged",
-        "covers_stored", "errors",
-    ):  # fmt: skip
+    for name in SUMMARY_COUNTS:
         table.add_row(name.replace("_", " "), f"{getattr(crawl, name):,}")
     table.add_row("albums skipped (sitemap lastmod)", f"{stats.get('albumml/plan/unchanged', 0):,}")
     table.add_row("seconds", f"{stats.get('elapsed_time_seconds', 0):.1f}")

@@ -156,21 +156,16 @@ def predict(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ranked moods with scores for each cover, from the champion (or any model URI)."""
-    import mlflow.pyfunc
     import pandas as pd
 
     from albumml.models.bundle import open_image
-    from albumml.tracking import TrackingError, use_tracking
+    from albumml.tracking import use_tracking
+    from albumml.training.registry import load_pyfunc
 
     for cover in covers:
         open_image(cover)
     use_tracking(context.settings())
-    model = model or f"models:/{context.settings().model_name}@champion"
-    try:
-        pyfunc = mlflow.pyfunc.load_model(model)
-    except Exception as error:
-        raise TrackingError(f"model {model!r} cannot be loaded ({type(error).__name__}: {error}); "
-                            "`albumml models list` shows what is registered") from None  # fmt: skip
+    pyfunc = load_pyfunc(model or f"models:/{context.settings().model_name}@champion")
     frame = pd.DataFrame({"path": [str(c) for c in covers], "genres": [genres] * len(covers),
                           "year": [year] * len(covers)})  # fmt: skip
     if year is None:

@@ -7,7 +7,7 @@ never depends on downloading weights again or on the training run's snapshot.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,13 @@ class MoodModel:
             return None
         genre_lists = genre_lists if genre_lists is not None else [[] for _ in range(n)]
         years = years if years is not None else [None] * n
-        return metadata_features(genre_lists, years, self.genres).to(self.device)
+        return metadata_features(genre_lists, years, self.genres)
 
     @torch.no_grad()
     def scores_from_features(self, features: torch.Tensor, metadata: torch.Tensor | None = None) -> np.ndarray:
-        """Per-mood scores in [0, 1] (albums x vocabulary) from backbone features."""
+        """Per-mood scores in [0, 1] (albums x vocabulary) from backbone features (metadata ignored by models 1, 3)."""
         self.head.eval()
+        metadata = metadata.to(self.device) if metadata is not None else None
         outputs = self.head(features.to(self.device).float(), metadata)
         scores = mood_scores(self.variant, outputs, self.label_vectors).float().cpu().numpy()
         return self.read_back(scores) if self.read_back is not None else scores
@@ -144,17 +145,9 @@ def load_bundle(path: Path, device: str = "cpu") -> MoodModel:
         raise ModelError(f"{path} is not a readable mood-model bundle: {error}") from error
     if payload.get("format") != BUNDLE_FORMAT:
         raise ModelError(f"{path} has bundle format {payload.get('format')}, expected {BUNDLE_FORMAT}")
-    backbone = backbone_skeleton(payload["backbone"])
-    backbone.extractor.load_state_dict(payload["extractor"])
-    backbone = Backbone(
-        name=backbone.name,
-        extractor=backbone.extractor.eval(),
-        feature_dim=backbone.feature_dim,
-        transform=backbone.transform,
-        weights_id=payload["weights_id"],
-        classifier=None,
-        categories=None,
-    )
+    skeleton = backbone_skeleton(payload["backbone"])
+    skeleton.extractor.load_state_dict(payload["extractor"])
+    backbone = replace(skeleton, weights_id=payload["weights_id"], classifier=None, categories=None)
     head = MoodHead(
         Variant(payload["variant"]),
         payload["feature_dim"],

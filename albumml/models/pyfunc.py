@@ -115,17 +115,21 @@ class MoodPyfunc(mlflow.pyfunc.PythonModel):
         return predict_frame(self.model, frame, int((params or {}).get("top", DEFAULT_TOP)))
 
 
+def model_arguments(bundle_path: Path) -> dict[str, Any]:
+    """What both logging and saving the pyfunc pass to MLflow: the entry file, the bundle, schema and packages."""
+    return {
+        "python_model": str(Path(__file__).with_name("pyfunc_entry.py")),
+        "artifacts": {BUNDLE_ARTIFACT: str(bundle_path)},
+        "signature": signature(),
+        "pip_requirements": pip_requirements(),
+        "code_paths": [str(Path(__file__).resolve().parents[1])],
+    }
+
+
 def log_pyfunc(bundle_path: Path, example_cover: bytes, *, name: str = "model") -> Any:
     """Logs the bundle as a pyfunc model in the active run; returns MLflow's ModelInfo."""
-    code = Path(__file__).resolve().parents[1]
     return mlflow.pyfunc.log_model(
-        name=name,
-        python_model=str(Path(__file__).with_name("pyfunc_entry.py")),
-        artifacts={BUNDLE_ARTIFACT: str(bundle_path)},
-        signature=signature(),
-        input_example=input_example(example_cover),
-        pip_requirements=pip_requirements(),
-        code_paths=[str(code)],
+        name=name, input_example=input_example(example_cover), **model_arguments(bundle_path)
     )
 
 

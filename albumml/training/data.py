@@ -62,6 +62,20 @@ def head_data(manifest: pd.DataFrame, vectors: np.ndarray, vocabulary: list[str]
     )
 
 
+def readable_features(
+    store: Store,
+    backbone: Backbone,
+    rows: pd.DataFrame,
+    *,
+    device: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, str]]:
+    """The manifest rows whose covers could be read, their feature vectors by cover key, and why others could not."""
+    features = extract_features(store, backbone, list(rows["cover_key"]), device=device, progress=progress)
+    by_cover = dict(zip(features.cover_keys, features.vectors, strict=True))
+    return rows[rows["cover_key"].isin(by_cover)], by_cover, features.failed
+
+
 def prepare(
     store: Store,
     snapshot: Snapshot,
@@ -74,11 +88,9 @@ def prepare(
     manifest = snapshot.manifest
     if manifest.empty:
         raise SnapshotError(f"snapshot {snapshot.id} holds no albums: crawl more, or lower --min-mood-count")
-    features = extract_features(store, backbone, list(manifest["cover_key"]), device=device, progress=progress)
-    if features.failed:
-        log.warning("%d covers of snapshot %s skipped: %s", len(features.failed), snapshot.id, features.failed)
-    by_cover = dict(zip(features.cover_keys, features.vectors, strict=True))
-    readable = manifest[manifest["cover_key"].isin(by_cover)]
+    readable, by_cover, failed = readable_features(store, backbone, manifest, device=device, progress=progress)
+    if failed:
+        log.warning("%d covers of snapshot %s skipped: %s", len(failed), snapshot.id, failed)
     genres = sorted({genre for album in manifest["genres"] for genre in album})
     splits: dict[str, HeadData] = {}
     album_ids: dict[str, list[str]] = {}
@@ -90,4 +102,4 @@ def prepare(
         splits[split] = head_data(rows, vectors, snapshot.vocabulary, genres)
         album_ids[split] = list(rows["album_id"])
     example = str(readable["cover_key"].iloc[0])
-    return TrainingData(splits, list(snapshot.vocabulary), genres, album_ids, example, dict(features.failed))
+    return TrainingData(splits, list(snapshot.vocabulary), genres, album_ids, example, dict(failed))

@@ -27,6 +27,7 @@ from albumml.labels import cached_embeddings
 from albumml.models.backbones import Backbone, load_backbone
 from albumml.models.bundle import MoodModel, save_bundle
 from albumml.models.calibration import fit_read_back, standardiser
+from albumml.models.features import decode_cover
 from albumml.models.fitting import HeadData, train_epoch
 from albumml.models.heads import MoodHead, mood_scores
 from albumml.models.pyfunc import cover_bytes, log_pyfunc
@@ -313,8 +314,6 @@ def test_evaluation(model: MoodModel, splits: dict[str, HeadData], data: Trainin
 
 def example_cover(store: Store, cover_key: str) -> bytes:
     """A real cover of the snapshot, re-encoded small, as the model's input example."""
-    from albumml.models.features import decode_cover
-
     image = decode_cover(store.get_blob(cover_key), side=128)
     image.thumbnail((128, 128))
     return cover_bytes(image)

@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from albumml.dataset.snapshot import Snapshot, SnapshotError
 from albumml.evaluation import Metrics, evaluate_with_baselines, multi_hot, semantic_closeness
 from albumml.models.bundle import MoodModel
-from albumml.models.features import extract_features
 from albumml.storage import Store
-from albumml.training.data import years_of
+from albumml.training.data import head_data, readable_features
 
 
 @dataclass(frozen=True)
@@ -96,18 +94,15 @@ def measure(model: MoodModel, store: Store, snapshot: Snapshot, split: str = "te
     rows = manifest[manifest["split"] == split]
     if rows.empty:
         raise SnapshotError(f"snapshot {snapshot.id} has no {split} albums")
-    features = extract_features(store, model.backbone, list(rows["cover_key"]), device=str(model.device))
-    readable = rows[rows["cover_key"].isin(set(features.cover_keys))]
-    by_cover = dict(zip(features.cover_keys, features.vectors, strict=True))
-    vectors = torch.from_numpy(np.stack([by_cover[key] for key in readable["cover_key"]]))
-    metadata = model.metadata([list(g) for g in readable["genres"]], years_of(readable), len(readable))
-    own = model.scores_from_features(vectors, metadata)
+    readable, by_cover, failed = readable_features(store, model.backbone, rows, device=str(model.device))
+    vectors = np.stack([by_cover[key] for key in readable["cover_key"]])
+    data = head_data(readable, vectors, snapshot.vocabulary, model.genres)
+    own = model.scores_from_features(data.features, data.metadata)
     index = {mood: i for i, mood in enumerate(model.vocabulary)}
     scores = np.zeros((len(readable), len(snapshot.vocabulary)))
     for column, mood in enumerate(snapshot.vocabulary):
         if mood in index:
             scores[:, column] = own[:, index[mood]]
-    truth = multi_hot([list(m) for m in readable["moods"]], snapshot.vocabulary)
     train = manifest[manifest["split"] == "train"]
     train_truth = multi_hot([list(m) for m in train["moods"]], snapshot.vocabulary)
-    return evaluation_of(split, truth, scores, train_truth, skipped=len(features.failed))
+    return evaluation_of(split, data.truth.numpy(), scores, train_truth, skipped=len(failed))

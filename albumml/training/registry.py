@@ -14,7 +14,7 @@ from albumml.config import Settings
 from albumml.dataset import load_snapshot
 from albumml.models.bundle import MoodModel
 from albumml.storage import open_store
-from albumml.tracking import TrackingError, client, use_tracking
+from albumml.tracking import TrackingError, client
 from albumml.training.measure import Evaluation, measure
 
 log = logging.getLogger(__name__)
@@ -47,18 +47,22 @@ class GateDecision:
         )
 
 
-def load_model(uri: str) -> MoodModel:
-    """The mood model behind an MLflow model URI (`models:/album-mood@champion`, `runs:/...`, `models:/m-...`)."""
+def load_pyfunc(uri: str) -> Any:
+    """The pyfunc behind an MLflow model URI (`models:/album-mood@champion`, `runs:/...`, `models:/m-...`)."""
     import mlflow.pyfunc
 
     try:
-        pyfunc = mlflow.pyfunc.load_model(uri)
+        return mlflow.pyfunc.load_model(uri)
     except Exception as error:
         raise TrackingError(
             f"model {uri!r} cannot be loaded ({type(error).__name__}: {error}); check the name and alias with "
             "`albumml models list`, or train and register one first"
         ) from None
-    return pyfunc.unwrap_python_model().model
+
+
+def load_model(uri: str) -> MoodModel:
+    """The mood model behind an MLflow model URI."""
+    return load_pyfunc(uri).unwrap_python_model().model
 
 
 def _run_of(mlflow_client: Any, run_id: str) -> Any:
@@ -80,7 +84,6 @@ def register(settings: Settings, run_id: str) -> GateDecision:
     """Registers the run's model under the configured name and moves `@champion` to it only if it wins."""
     import mlflow
 
-    use_tracking(settings)
     mlflow_client = client(settings)
     run = _run_of(mlflow_client, run_id)
     model_uri = run.data.tags.get("model_uri")

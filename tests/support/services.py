@@ -141,46 +141,15 @@ def moto_server() -> Iterator[str]:
 
 
 @contextmanager
-def mlflow_server(backend_uri: str, artifacts: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start a real `mlflow server` (one worker, no job runner) on a free port; yield its tracking URI."""
-    port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="mlflow-server-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--backend-store-uri", backend_uri, "--artifacts-destination", artifacts],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(env or {})},
-    )  # fmt: skip
-    uri = f"http://127.0.0.1:{port}"
+def server_process(
+    what: str, command: list[str], health_url: str, timeout_s: float, env: dict[str, str]
+) -> Iterator[None]:
+    """Run a server command with its output in a log file, wait until `health_url` answers 200, stop it after."""
+    log = tempfile.NamedTemporaryFile(prefix=f"{what.replace(' ', '-')}-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
     try:
-        wait_for(lambda: urllib.request.urlopen(f"{uri}/health", timeout=1).status == 200, 60, "mlflow server")
-        yield uri
-    except RuntimeError as exc:
-        raise RuntimeError(f"{exc}; its log: {Path(log.name).read_text()[-2000:]}") from None
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-@contextmanager
-def prefect_server(home: Path) -> Iterator[str]:
-    """Start a real `prefect server` on a free port with its own PREFECT_HOME; yield its API URL."""
-    port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    log = tempfile.NamedTemporaryFile(prefix="prefect-server-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        wait_for(lambda: urllib.request.urlopen(f"{api}/health", timeout=1).status == 200, 90, "prefect server")
-        yield api
+        wait_for(lambda: urllib.request.urlopen(health_url, timeout=1).status == 200, timeout_s, what)
+        yield
     except RuntimeError as exc:
         raise RuntimeError(f"{exc}; its log: {Path(log.name).read_text()[-2000:]}") from None
     finally:
@@ -190,3 +159,26 @@ def prefect_server(home: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextmanager
+def mlflow_server(backend_uri: str, artifacts: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start a real `mlflow server` (one worker, no job runner) on a free port; yield its tracking URI."""
+    port = free_port()
+    uri = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+               "--backend-store-uri", backend_uri, "--artifacts-destination", artifacts]  # fmt: skip
+    with server_process("mlflow server", command, f"{uri}/health", 60,
+                        {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(env or {})}):  # fmt: skip
+        yield uri
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """Start a real `prefect server` on a free port with its own PREFECT_HOME; yield its API URL."""
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    with server_process("prefect server", command, f"{api}/health", 90,
+                        {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}):  # fmt: skip
+        yield api
