@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     )
     train_epochs: int = Field(40, ge=1, description="Epochs a nightly training run allows (early stopping ends most).")
     model_name: str = Field("album-mood", description="Registered model name in the MLflow registry.")
+    batch_job_queue: str = Field("", description="AWS Batch GPU job queue that `train --compute aws-batch` uses.")
+    batch_job_definition: str = Field("", description="AWS Batch job definition (name, name:revision or ARN).")
+    batch_region: str = Field("us-east-1", description="Region of the Batch queue.")
+    batch_endpoint_url: str | None = Field(None, description="Batch API endpoint (moto, a VPC endpoint); AWS if unset.")
+    batch_poll_max_s: float = Field(60.0, gt=0, description="Longest wait between two polls of a Batch job.")
+    batch_timeout_s: int = Field(12 * 3600, ge=60, description="A Batch training job is cancelled after this long.")
     db_batch_size: int = Field(500, ge=1, le=50_000, description="Albums per catalogue upsert transaction.")
     db_connect_timeout_s: int = Field(10, ge=1, description="Seconds to wait for the database to answer.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bench_catalogue, bench_crawl, bench_models, bench_store
+from benchmarks import bench_catalogue, bench_crawl, bench_flows, bench_models, bench_store
 from benchmarks.harness import RESULTS, Report
 
 STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
@@ -14,6 +14,7 @@ STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "store": (bench_store.run, {"objects": 40}),
     "crawl": (bench_crawl.run, {"albums": 40}),
     "models": (bench_models.run, {"covers": 32, "pyfunc_requests": 3}),
+    "flows": (bench_flows.run, {"albums": 120, "epochs": 2, "rounds": 1}),
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from flows.nightly import NightlyParameters, nightly
+from flows.nightly import nightly
+from flows.parameters import NightlyParameters
 
 
 def main() -> None:

@@ -113,8 +113,9 @@ class S3Backend(Backend):
             self._raise(exc, prefix)
 
     def check(self) -> None:
+        """Lists one key under the prefix: needs only the prefix-scoped ListBucket a Batch job role grants."""
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
         except ClientError as exc:
             if _code(exc) in MISSING_KEY_CODES | MISSING_BUCKET_CODES:
                 raise self._missing_bucket() from exc

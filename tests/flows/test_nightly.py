@@ -6,25 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from albumml.sample_site import Faults, generate_site, serving
-from tests.support.services import prefect_server, unavailable
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    try:
-        with prefect_server(tmp_path_factory.mktemp("prefect")) as api:
-            yield api
-    except (RuntimeError, OSError) as exc:
-        unavailable(f"prefect server did not start: {exc}")
 
 
 def nightly(env: dict[str, str], url: str) -> dict:

@@ -1,0 +1,1 @@
+"""Where training runs when not in this process: AWS Batch GPU jobs."""

@@ -1,0 +1,48 @@
+"""Finding a finished training run in MLflow by its run key: how a flow learns what a remote (Batch) job produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from albumml.config import Settings
+from albumml.tracking import TrackingError, client, use_tracking
+from albumml.training.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """What a finished training run logged: its id, its model and its test figures beside the baselines."""
+
+    run_id: str
+    model_uri: str
+    test_micro_ap: float
+    baseline_micro_ap: float
+    random_micro_ap: float
+    best_epoch: int
+
+
+def finished_run(settings: Settings, config: TrainConfig) -> FinishedRun:
+    """The newest run of this config that logged its model; an error if the job left none."""
+    experiment_id = use_tracking(settings)
+    runs = client(settings).search_runs(
+        [experiment_id],
+        filter_string=f"tags.run_key = '{config.run_key()}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=50,
+    )
+    runs = [run for run in runs if run.data.tags.get("model_uri")]
+    if not runs:
+        raise TrackingError(
+            f"no finished run with run key {config.run_key()} (model {int(config.variant)} on snapshot "
+            f"{config.snapshot_id}) in experiment {settings.mlflow_experiment!r}: the job ended without logging a model"
+        )
+    run = runs[0]
+    metrics = run.data.metrics
+    return FinishedRun(
+        run_id=run.info.run_id,
+        model_uri=run.data.tags["model_uri"],
+        test_micro_ap=metrics["test_micro_ap"],
+        baseline_micro_ap=metrics["baseline_frequency_micro_ap"],
+        random_micro_ap=metrics["baseline_random_micro_ap"],
+        best_epoch=int(metrics.get("best_epoch", 0)),
+    )

@@ -1,0 +1,100 @@
+"""Flows: Prefect's share of a nightly run, the nightly flow against the same albumml calls made directly.
+
+Each run starts from an empty home on the same served sample site (crawl, snapshot, four models, the gate), after a
+warm-up that loads the libraries and the backbone once. Runs alternate (flow first) and each side keeps its best of
+`rounds`, so neither is favoured by a busy moment of a shared machine.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from albumml import pipeline
+from albumml.catalogue import open_catalogue
+from albumml.catalogue.migrate import upgrade
+from albumml.config import Settings, load_settings
+from albumml.dataset import SnapshotConfig
+from albumml.models.heads import Variant
+from albumml.sample_site import Faults, generate_site, serving
+from albumml.training.config import TrainConfig
+from albumml.training.loop import train
+from albumml.training.registry import register
+from benchmarks.harness import Figure, Report
+from tests.support.services import prefect_server
+
+
+def migrated(home: Path) -> Settings:
+    """Settings under `home` with the catalogue's schema in place."""
+    settings = load_settings(home=home)
+    upgrade(open_catalogue(settings, check_schema=False).engine)
+    return settings
+
+
+def direct_run(settings: Settings, url: str, epochs: int) -> float:
+    """The nightly work as plain albumml calls; returns its seconds."""
+    started = time.perf_counter()
+    pipeline.crawl(settings, url)
+    outcome = pipeline.snapshot(settings, SnapshotConfig(min_mood_count=20))
+    results = [
+        train(settings, TrainConfig(snapshot_id=outcome.snapshot_id, variant=Variant(v),
+                                    backbone=settings.train_backbone, epochs=epochs), resume=True)
+        for v in (1, 2, 3, 4)
+    ]  # fmt: skip
+    best = max(results, key=lambda result: result.evaluation.model.micro_ap)
+    register(settings, best.run_id)
+    return time.perf_counter() - started
+
+
+def warm_up(home: Path) -> None:
+    """Import and load once what both runs use, so neither pays for a cold start the other does not."""
+    from albumml.models.backbones import load_backbone
+    from albumml.tracking import use_tracking
+    from flows.nightly import nightly  # noqa: F401
+
+    load_backbone("efficientnet_lite0")
+    use_tracking(migrated(home))
+
+
+def flow_run(home: Path, url: str, epochs: int) -> float:
+    """The same work through the nightly Prefect flow (its settings from the environment, as a worker gives them)."""
+    from flows.nightly import nightly
+    from flows.parameters import NightlyParameters
+
+    os.environ["ALBUMML_HOME"] = str(home)
+    try:
+        started = time.perf_counter()
+        report = nightly(NightlyParameters(site_url=url, epochs=epochs))
+        elapsed = time.perf_counter() - started
+    finally:
+        del os.environ["ALBUMML_HOME"]
+    assert len(report["trained"]) == 4, report
+    return elapsed
+
+
+def run(report: Report, *, albums: int = 300, epochs: int = 15, rounds: int = 2) -> None:
+    """Time nightly runs through Prefect and without it, alternating, on the same site."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        generate_site(root / "site", albums=albums, seed=3, faults=Faults())
+        saved = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_HOME", "PREFECT_SERVER_ANALYTICS_ENABLED")}
+        with prefect_server(root / "prefect") as api, serving(root / "site") as site:
+            os.environ.update(PREFECT_API_URL=api, PREFECT_HOME=str(root / "prefect"),
+                              PREFECT_SERVER_ANALYTICS_ENABLED="false")  # fmt: skip
+            try:
+                warm_up(root / "warm-up")
+                with_prefect, without = float("inf"), float("inf")
+                for n in range(rounds):
+                    migrated(root / f"flow-{n}")
+                    with_prefect = min(with_prefect, flow_run(root / f"flow-{n}", site.base_url, epochs))
+                    without = min(without, direct_run(migrated(root / f"direct-{n}"), site.base_url, epochs))
+            finally:
+                for name, value in saved.items():
+                    os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+        report.add(Figure("flows", "nightly run through Prefect", "runs/h", 3600 / with_prefect,
+                          "the same albumml calls, no Prefect", 3600 / without, 0.95,
+                          f"{albums} albums, 4 models x {epochs} epochs, best of {rounds}: "
+                          f"{with_prefect:.1f} s vs {without:.1f} s; "
+                          "target: Prefect's share under 5%"))  # fmt: skip
