@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
@@ -145,3 +146,37 @@ def mlflow_tracking(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield uri
     except (RuntimeError, OSError) as exc:
         unavailable(f"mlflow server did not start: {exc}")
+
+
+@dataclass(frozen=True)
+class AnalysisChampion:
+    """A registered champion to analyse: model 3 on the learning home's snapshot, in its own registered model."""
+
+    environment: dict[str, str]
+    snapshot_id: str
+    model_uri: str
+    run_id: str
+
+    def settings(self) -> Settings:
+        """The settings the environment describes."""
+        return load_settings(**{k.removeprefix("ALBUMML_").lower(): v for k, v in self.environment.items()})
+
+
+@pytest.fixture(scope="session")
+def analysis_champion(learning_home: tuple[Path, str], mlflow_tracking: str) -> AnalysisChampion:
+    """Model 3 (label space) trained on the learning home's snapshot and promoted to champion of
+    `album-mood-analysis` on the session's MLflow server: what explain, mood-space, similar and reports work on."""
+    from albumml.models.heads import Variant
+    from albumml.training.config import TrainConfig
+    from albumml.training.loop import train
+    from albumml.training.registry import register
+
+    home, snapshot_id = learning_home
+    environment = {"ALBUMML_HOME": str(home), "ALBUMML_MLFLOW_TRACKING_URI": mlflow_tracking,
+                   "ALBUMML_MLFLOW_EXPERIMENT": "analysis", "ALBUMML_MODEL_NAME": "album-mood-analysis"}  # fmt: skip
+    champion = AnalysisChampion(environment, snapshot_id, "models:/album-mood-analysis@champion", "")
+    settings = champion.settings()
+    result = train(settings, TrainConfig(snapshot_id=snapshot_id, variant=Variant.EMBEDDING,
+                                         backbone="efficientnet_lite0", epochs=15))  # fmt: skip
+    assert register(settings, result.run_id).promoted
+    return AnalysisChampion(environment, snapshot_id, champion.model_uri, result.run_id)

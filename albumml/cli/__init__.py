@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from albumml import __version__
-from albumml.cli import config_cmd, crawl, db, sample_site, snapshot, store, train
+from albumml.cli import agreement, config_cmd, crawl, db, sample_site, snapshot, store, train
 from albumml.cli.console import error_console, setup_logging
 from albumml.errors import AlbummlError
 
@@ -28,6 +28,7 @@ app.command("train")(train.train)
 app.command("register")(train.register)
 app.command("predict")(train.predict)
 app.add_typer(train.models_app, name="models")
+app.add_typer(agreement.app, name="agreement")
 
 
 def _version(value: bool) -> None:
