@@ -10,6 +10,10 @@ STAMP := $(VENV)/.installed
 export MALLOC_MMAP_THRESHOLD_ = 17179869184
 export MALLOC_TRIM_THRESHOLD_ = 17179869184
 
+# Headless Chromium for the HTML report tests: Debian's package, installed once when missing.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: demo test lint format bench clean
 
 $(STAMP): pyproject.toml
@@ -21,7 +25,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" ./scripts/demo
 
-test: $(STAMP)
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium \
+	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

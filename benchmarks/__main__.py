@@ -1,13 +1,20 @@
-"""`python -m benchmarks [STAGE...] [--quick]`: run the stages, print ratios, write the JSON and Markdown report."""
+"""`python -m benchmarks [STAGE...] [--quick]`: run the stages, print ratios, write the JSON and Markdown report.
+
+Each stage runs in its own process, so the report can give each stage's peak memory.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bench_catalogue, bench_crawl, bench_flows, bench_models, bench_store
-from benchmarks.harness import RESULTS, Report
+from benchmarks import bench_catalogue, bench_crawl, bench_flows, bench_models, bench_scale, bench_store
+from benchmarks.harness import RESULTS, Figure, Report, peak_memory
 
 STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "catalogue": (bench_catalogue.run, {"albums": 1_000, "orm_albums": 100}),
@@ -15,7 +22,18 @@ STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "crawl": (bench_crawl.run, {"albums": 40}),
     "models": (bench_models.run, {"covers": 32, "pyfunc_requests": 3}),
     "flows": (bench_flows.run, {"albums": 120, "epochs": 2, "rounds": 1}),
+    "scale": (bench_scale.run, {"albums": 2_000, "covers": 20}),
 }
+
+
+def run_stage_process(name: str, quick: bool, report: Report) -> None:
+    """Run one stage in its own process, so its peak memory is its own; merge its figures into `report`."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = [sys.executable, "-m", "benchmarks", name, "--in-process", "--output", folder, *(["--quick"] * quick)]
+        subprocess.run(command, check=True)
+        data = json.loads((Path(folder) / "benchmarks.json").read_text())
+    report.figures += [Figure(**{k: v for k, v in f.items() if k not in {"ratio", "met"}}) for f in data["figures"]]
+    report.peaks.update(data["peak_memory_mib"])
 
 
 def main() -> None:
@@ -24,11 +42,16 @@ def main() -> None:
     parser.add_argument("stages", nargs="*", choices=[*STAGES, []], help="stages to run (all by default)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the harness runs")
     parser.add_argument("--output", type=Path, default=RESULTS, help="folder for benchmarks.json and .md")
+    parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     report = Report()
     for name in arguments.stages or list(STAGES):
-        run, quick_sizes = STAGES[name]
-        run(report, **(quick_sizes if arguments.quick else {}))
+        if arguments.in_process:
+            run, quick_sizes = STAGES[name]
+            run(report, **(quick_sizes if arguments.quick else {}))
+            report.peaks[name] = peak_memory()
+        else:
+            run_stage_process(name, arguments.quick, report)
     json_path, markdown_path = report.write(arguments.output)
     print(f"report: {json_path} and {markdown_path}")
 

@@ -43,6 +43,7 @@ class Report:
     """All figures of one run, written as JSON and as a Markdown table."""
 
     figures: list[Figure] = field(default_factory=list)
+    peaks: dict[str, dict[str, float]] = field(default_factory=dict)
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def add(self, figure: Figure) -> None:
@@ -62,6 +63,7 @@ class Report:
             "started": self.started,
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
             "figures": [{**asdict(f), "ratio": f.ratio, "met": f.met} for f in self.figures],
+            "peak_memory_mib": self.peaks,
         }
         json_path, markdown_path = folder / "benchmarks.json", folder / "benchmarks.md"
         json_path.write_text(json.dumps(data, indent=2))
@@ -75,8 +77,22 @@ class Report:
                 f"| {f.stage} | {f.name} ({f.unit}) | {f.value:,.1f} | {f.baseline_name} | {f.baseline_value:,.1f} "
                 f"| {f.ratio:.3f} | {target} | {'' if f.met is None else f.met} | {f.note} |"
             )
+        if self.peaks:
+            lines += ["", "| stage | peak RSS, stage process (MiB) | peak RSS, largest child process (MiB) |",
+                      "| --- | ---: | ---: |"]  # fmt: skip
+            lines += [f"| {s} | {p['process']:,.0f} | {p['largest_child']:,.0f} |" for s, p in self.peaks.items()]
         markdown_path.write_text("\n".join(lines) + "\n")
         return json_path, markdown_path
+
+
+def peak_memory() -> dict[str, float]:
+    """Peak resident memory of this process and of the largest child process it waited for, in MiB."""
+    import resource
+
+    return {
+        "process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "largest_child": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 def rate(

@@ -51,4 +51,3 @@ def train_flow(parameters: TrainParameters | None = None) -> dict[str, Any]:
 def evaluate_and_register_flow(run_id: str) -> dict[str, Any]:
     """The champion gate: the run's model becomes @champion only if it beats the champion on the same test split."""
     return register_task(run_id)
-

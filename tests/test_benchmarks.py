@@ -16,7 +16,7 @@ def test_quick_benchmarks_write_ratios_against_baselines(tmp_path: Path) -> None
         cwd=REPOSITORY,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     assert completed.returncode == 0, completed.stderr
     figures = json.loads((tmp_path / "benchmarks.json").read_text())["figures"]
@@ -26,3 +26,8 @@ def test_quick_benchmarks_write_ratios_against_baselines(tmp_path: Path) -> None
         assert figure["value"] > 0 and figure["baseline_value"] > 0
         assert abs(figure["ratio"] - figure["value"] / figure["baseline_value"]) < 1e-9
     assert "| catalogue |" in (tmp_path / "benchmarks.md").read_text()
+    peaks = json.loads((tmp_path / "benchmarks.json").read_text())["peak_memory_mib"]
+    assert {figure["stage"] for figure in figures} <= set(peaks)
+    assert {"catalogue", "store", "crawl", "models", "flows", "scale"} <= set(peaks)
+    assert all(peak["process"] > 50 for peak in peaks.values())
+    assert "peak RSS" in (tmp_path / "benchmarks.md").read_text()

@@ -26,9 +26,11 @@ def parsed_by_the_cli(command: list[str]) -> dict[str, Any]:
 
 
 def test_the_job_command_is_albumml_train_with_every_knob_of_the_config() -> None:
-    config = TrainConfig(snapshot_id="abc123", variant=Variant.EMBEDDING_WITH_METADATA, backbone="resnet50",
-                         weights="s3://weights/r50.pt", epochs=7, batch_size=32, lr=3e-4, weight_decay=1e-5,
-                         hidden=(256, 128), dropout=0.3, first_k=3, patience=4, seed=11, device="cuda", amp=False)  # fmt: skip
+    config = TrainConfig(
+        snapshot_id="abc123", variant=Variant.EMBEDDING_WITH_METADATA, backbone="resnet50",
+        weights="s3://weights/r50.pt", epochs=7, batch_size=32, lr=3e-4, weight_decay=1e-5, hidden=(256, 128),
+        dropout=0.3, first_k=3, patience=4, seed=11, device="cuda", amp=False,
+    )  # fmt: skip
     params = parsed_by_the_cli(batch.training_command(config))
     rebuilt = TrainConfig(snapshot_id=params["snapshot"], variant=Variant(params["model"]), backbone=params["backbone"],
                           weights=params["weights"], labels=params["labels"], epochs=params["epochs"],
