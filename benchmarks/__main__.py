@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bench_catalogue, bench_crawl, bench_flows, bench_models, bench_scale, bench_store
+from benchmarks import bench_analysis, bench_catalogue, bench_crawl, bench_flows, bench_models, bench_scale, bench_store
 from benchmarks.harness import RESULTS, Figure, Report, peak_memory
 
 STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
@@ -23,6 +23,7 @@ STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "models": (bench_models.run, {"covers": 32, "pyfunc_requests": 3}),
     "flows": (bench_flows.run, {"albums": 120, "epochs": 2, "rounds": 1}),
     "scale": (bench_scale.run, {"albums": 2_000, "covers": 20}),
+    "analysis": (bench_analysis.run, {"albums": 5_000, "tsne_albums": 50, "queries": 20, "baseline_queries": 5}),
 }
 
 
