@@ -32,4 +32,5 @@ class TrainParameters(BaseModel):
     batch_size: int = Field(64, ge=2, description="Albums per step.")
     seed: int = Field(0, description="Seed of the initialisation and the batch order.")
     compute: Compute = Field("local", description="Train here, or as an AWS Batch GPU job (spot, resumable).")
+    finetune_epochs: int = Field(0, ge=0, description="Then fine-tune backbone and head together (GPUs).")
     register: bool = Field(False, description="Run the champion gate on the trained model.")

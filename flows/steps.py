@@ -39,7 +39,7 @@ def train_flow(parameters: TrainParameters | None = None) -> dict[str, Any]:
     config = TrainConfig(
         snapshot_id=snapshot_id, variant=Variant(parameters.model), backbone=parameters.backbone or
         settings.train_backbone, epochs=parameters.epochs or settings.train_epochs, lr=parameters.lr,
-        batch_size=parameters.batch_size, seed=parameters.seed,
+        batch_size=parameters.batch_size, seed=parameters.seed, finetune_epochs=parameters.finetune_epochs,
     )  # fmt: skip
     outcome = train_variant(config, parameters.compute)
     if parameters.register:

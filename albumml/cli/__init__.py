@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from albumml import __version__
-from albumml.cli import agreement, config_cmd, crawl, db, sample_site, snapshot, store, train
+from albumml.cli import agreement, analysis, config_cmd, crawl, db, explain, report, sample_site, snapshot, store, train
 from albumml.cli.console import error_console, setup_logging
 from albumml.errors import AlbummlError
 
@@ -28,7 +28,11 @@ app.command("train")(train.train)
 app.command("register")(train.register)
 app.command("predict")(train.predict)
 app.add_typer(train.models_app, name="models")
+app.command("explain")(explain.explain)
+app.command("mood-space")(analysis.mood_space)
+app.command("similar")(analysis.similar)
 app.add_typer(agreement.app, name="agreement")
+app.command("report")(report.report)
 
 
 def _version(value: bool) -> None:

@@ -83,7 +83,8 @@ def training_command(config: TrainConfig) -> list[str]:
         "--weight-decay", repr(config.weight_decay), "--hidden", ",".join(str(h) for h in config.hidden),
         "--dropout", repr(config.dropout), "--first-k", str(config.first_k), "--patience", str(config.patience),
         "--seed", str(config.seed), "--device", config.device, "--amp" if config.amp else "--no-amp",
-        "--resume", "--no-progress", "--json",
+        "--finetune", str(config.finetune_epochs), "--finetune-lr", repr(config.finetune_lr),
+        "--loader-workers", str(config.loader_workers), "--resume", "--no-progress", "--json",
     ]  # fmt: skip
 
 

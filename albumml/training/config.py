@@ -32,8 +32,14 @@ class TrainConfig(BaseModel):
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
     amp: bool = Field(True, description="Mixed precision where CUDA is used.")
+    finetune_epochs: int = Field(0, ge=0, description="Then train backbone and head together on covers (GPUs).")
+    finetune_lr: float = Field(1e-4, gt=0, description="The backbone's learning rate while fine-tuning.")
+    loader_workers: int = Field(2, ge=0, description="Processes decoding covers while fine-tuning.")
 
     def run_key(self) -> str:
         """Identifies the run for checkpoints: everything that changes what is learned (not `epochs`)."""
-        recipe = self.model_dump(mode="json", exclude={"epochs", "device", "amp"})
+        ignored = {"epochs", "device", "amp", "loader_workers"}
+        if not self.finetune_epochs:
+            ignored |= {"finetune_epochs", "finetune_lr"}
+        recipe = self.model_dump(mode="json", exclude=ignored)
         return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]

@@ -37,6 +37,7 @@ from albumml.training import plots
 from albumml.training.checkpoints import Checkpoints
 from albumml.training.config import TrainConfig
 from albumml.training.data import TrainingData, prepare
+from albumml.training.finetune import finetune
 from albumml.training.measure import Evaluation, evaluation_of
 
 log = logging.getLogger(__name__)
@@ -213,6 +214,8 @@ def fit(
     generator.set_state(state["generator"])
     torch.set_rng_state(state["torch_rng"])
     amp = device == "cuda" and config.amp
+    if state["bad_epochs"] >= config.patience or "finetune" in state:
+        return state, state["bad_epochs"] >= config.patience
     stopped_early = False
     for epoch in range(state["epoch"] + 1, config.epochs + 1):
         started = time.perf_counter()
@@ -250,6 +253,13 @@ def fit(
             stopped_early = True
             break
     return state, stopped_early
+
+
+def cover_keys_of(store: Store, config: TrainConfig, data: TrainingData) -> dict[str, list[str]]:
+    """Each split's cover keys, in the order of its rows."""
+    manifest = load_snapshot(store, config.snapshot_id).manifest
+    cover_of = dict(zip(manifest["album_id"], manifest["cover_key"], strict=True))
+    return {split: [cover_of[album] for album in albums] for split, albums in data.album_ids.items()}
 
 
 def finish_model(
@@ -319,8 +329,14 @@ def example_cover(store: Store, cover_key: str) -> bytes:
     return cover_bytes(image)
 
 
-def log_outcome(model: MoodModel, outcome: TestOutcome, state: dict[str, Any], example: bytes) -> str:
-    """Phase 6: test metrics, the evaluation table, plots and the pyfunc model; returns the model's URI."""
+def log_outcome(
+    model: MoodModel,
+    outcome: TestOutcome,
+    state: dict[str, Any],
+    example: bytes,
+    report: Callable[[Path, dict[str, Path]], Path] | None = None,
+) -> str:
+    """Phase 6: test metrics, the evaluation table, plots, the HTML report and the pyfunc model; returns its URI."""
     evaluation = outcome.evaluation
     mlflow.log_metrics(
         {**evaluation.flat(), "best_epoch": state["best_epoch"], "best_validation_micro_ap": state["best_ap"]}
@@ -329,13 +345,37 @@ def log_outcome(model: MoodModel, outcome: TestOutcome, state: dict[str, Any], e
         root = Path(folder)
         (root / "evaluation.json").write_text(json.dumps(evaluation.as_dict(), indent=1))
         mlflow.log_artifact(str(root / "evaluation.json"))
-        mlflow.log_artifact(str(plots.loss_curves(state["history"], root / "loss_curves.png")), "plots")
-        mlflow.log_artifact(str(plots.pr_curves(outcome.truth, outcome.scores, root / "pr_curves.png")), "plots")
+        figures = {"loss": plots.loss_curves(state["history"], root / "loss_curves.png"),
+                   "pr": plots.pr_curves(outcome.truth, outcome.scores, root / "pr_curves.png")}  # fmt: skip
+        for path in figures.values():
+            mlflow.log_artifact(str(path), "plots")
+        if report is not None:
+            mlflow.log_artifacts(str(report(root / "report", figures).parent), "report")
         bundle = root / "mood_model.pt"
         save_bundle(model, bundle)
         info = log_pyfunc(bundle, example)
     mlflow.set_tags({"model_uri": info.model_uri, "test_micro_ap": f"{evaluation.model.micro_ap:.6f}"})
     return info.model_uri
+
+
+def run_report(
+    settings: Settings, store: Store, model: MoodModel, outcome: TestOutcome, config: TrainConfig, run_id: str
+) -> Callable[[Path, dict[str, Path]], Path]:
+    """Phase 6b: the run's HTML report (metrics beside baselines and champion, per-mood AP, pictures)."""
+
+    def write(folder: Path, figures: dict[str, Path]) -> Path:
+        from albumml.report.build import build_report
+
+        facts = {"model": f"{int(config.variant)} ({model.variant.name.lower().replace('_', ' ')})",
+                 "backbone": f"{config.backbone} ({model.backbone.weights_id})", "snapshot": config.snapshot_id,
+                 "test albums": str(outcome.evaluation.model.albums), "moods": str(len(model.vocabulary))}  # fmt: skip
+        return build_report(
+            settings, store, model, load_snapshot(store, config.snapshot_id), run_id=run_id, facts=facts,
+            evaluation=outcome.evaluation, truth=outcome.truth, scores=outcome.scores["model"], plots=figures,
+            out=folder,
+        )  # fmt: skip
+
+    return write
 
 
 def train(
@@ -372,10 +412,14 @@ def train(
         state["mlflow_run_id"] = run.info.run_id
         state, stopped_early = fit(config, head, splits, label_vectors, state, optimizer, checkpoints, device, progress)
         head.load_state_dict(state["best_head"])
+        if config.finetune_epochs:
+            backbone, splits = finetune(config, backbone, head, splits, cover_keys_of(store, config, data), store,
+                                        label_vectors, state, checkpoints, device)  # fmt: skip
         model = finish_model(backbone, head, config, data, splits, label_vectors)
         outcome = test_evaluation(model, splits, data, config.seed)
         example = example_cover(store, data.example_cover)
-        model_uri = log_outcome(model, outcome, state, example)
+        model_uri = log_outcome(model, outcome, state, example, run_report(settings, store, model, outcome, config,
+                                                                          run.info.run_id))  # fmt: skip
     history = [EpochRecord(int(e), float(loss), float(ap), float(s)) for e, loss, ap, s in state["history"]]
     return TrainResult(
         run_id=run.info.run_id,

@@ -1,0 +1,29 @@
+"""Fetching a run's logged report from MLflow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from albumml.config import Settings
+from albumml.report.build import REPORT_NAME
+from albumml.tracking import TrackingError, use_tracking
+
+
+def fetch_report(settings: Settings, run_id: str, out: Path) -> Path:
+    """Downloads the run's `report/` artifacts under `out/<run_id>/`; returns the report page's path."""
+    import mlflow
+
+    use_tracking(settings)
+    target = out / run_id
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        folder = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="report", dst_path=str(target))
+    except Exception as error:
+        raise TrackingError(
+            f"run {run_id!r} has no report to fetch ({type(error).__name__}: {error}); runs trained by this version "
+            "of albumml log one: check the run id in the MLflow UI"
+        ) from None
+    path = Path(folder) / REPORT_NAME
+    if not path.exists():
+        raise TrackingError(f"run {run_id!r} logged a report folder without {REPORT_NAME}")
+    return path
