@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from typing import Any, Self
+from collections.abc import Callable
+from typing import Any, Self, TypeVar
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -18,6 +19,8 @@ from albumml.storage import Store, open_store
 from crawler.covers import InvalidCoverError, check_cover
 from crawler.items import AlbumItem, CrawlErrorItem, NotModifiedItem
 from crawler.parsed import ParsedAlbum
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,8 @@ class CataloguePipeline:
         self.known_moods = {tag.id for tag in moods}
         self.known_themes = {tag.id for tag in themes}
         spider = self.crawler.spider
-        self.run_id = self.catalogue.start_crawl_run(getattr(spider, "start_url", None))
+        catalogue = self.catalogue
+        self.run_id = with_database_retries(lambda: catalogue.start_crawl_run(getattr(spider, "start_url", None)))
         self.crawler.stats.set_value("albumml/run_id", self.run_id)
 
     def process_item(self, item: Any) -> Any:
@@ -124,16 +128,7 @@ class CataloguePipeline:
 
     def flush(self) -> None:
         """Write what is buffered; a database outage is waited out with backoff before giving up."""
-        for attempt in range(DATABASE_RETRIES):
-            try:
-                self._write()
-                break
-            except DatabaseUnavailableError as exc:
-                if attempt == DATABASE_RETRIES - 1:
-                    raise
-                delay = 2**attempt
-                log.warning("catalogue unavailable (%s); retrying in %ss", exc, delay)
-                time.sleep(delay)
+        with_database_retries(self._write)
         self.last_flush = time.monotonic()
 
     def _write(self) -> None:
@@ -187,7 +182,21 @@ class CataloguePipeline:
             covers_stored=stats.get_value("albumml/covers_stored", 0),
             errors=self.counts["errors"],
         )
-        self.catalogue.finish_crawl_run(self.run_id, counts, "finished" if reason == "finished" else reason[:16])
+        catalogue, run_id = self.catalogue, self.run_id
+        status = "finished" if reason == "finished" else reason[:16]
+        with_database_retries(lambda: catalogue.finish_crawl_run(run_id, counts, status))
+
+
+def with_database_retries(write: Callable[[], T]) -> T:
+    """Run a catalogue write; a database outage is waited out with exponential backoff before giving up."""
+    for attempt in range(DATABASE_RETRIES - 1):
+        try:
+            return write()
+        except DatabaseUnavailableError as exc:
+            delay = 2**attempt
+            log.warning("catalogue unavailable (%s); retrying in %ss", exc, delay)
+            time.sleep(delay)
+    return write()
 
 
 def to_record(item: AlbumItem) -> AlbumRecord:

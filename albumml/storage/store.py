@@ -81,17 +81,17 @@ class Store:
     def put_blob(self, data: bytes) -> PutResult:
         """Store `data` under its SHA-256; the same bytes put twice are written once.
 
-        An existing object of the wrong size (a truncated copy) is rewritten; same-size rot is left to
-        `verify` and to the hash check on every read.
+        An existing object whose bytes no longer hash to the key (truncated or rotted) is rewritten, so a re-crawl
+        repairs what `verify` and the hash check on every read found.
         """
         digest = hashlib.sha256(data).digest()
         key = digest.hex()
         name = self.blob_name(key)
         if self.backend.put_if_absent(name, data, sha256=digest):
             return PutResult(key, written=True)
-        if self.backend.size(name) == len(data):
+        if self.backend.size(name) == len(data) and content_key(self.backend.get(name)) == key:
             return PutResult(key, written=False)
-        log.warning("blob %s in %s had the wrong size; rewriting it", key, self.url)
+        log.warning("blob %s in %s was damaged (its bytes no longer hash to its key); rewriting it", key, self.url)
         self.backend.put(name, data, sha256=digest)
         return PutResult(key, written=True)
 
@@ -102,7 +102,7 @@ class Store:
         if actual != key:
             raise CorruptObjectError(
                 f"blob {key} in {self.url} is corrupt (its bytes hash to {actual[:12]}...); "
-                "run `albumml store verify` and re-crawl the albums that point to it"
+                "run `albumml store verify`, then `albumml crawl run --full` to fetch and rewrite it"
             )
         return data
 

@@ -194,7 +194,7 @@ class AlbumsSpider(scrapy.Spider):
             detail = "no moods section" if not album.has_moods_section else "an empty moods section"
             yield CrawlErrorItem(album.url, "no_moods_section", f"{detail}; an album is never stored without moods")
             return
-        item.cover_key = cover_key_to_reuse(album.cover_url, self.states.get(album.album_id))
+        item.cover_key = None if self.full else cover_key_to_reuse(album.cover_url, self.states.get(album.album_id))
         if album.cover_url is None or item.cover_key is not None:
             yield item
             return
