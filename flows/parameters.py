@@ -33,4 +33,4 @@ class TrainParameters(BaseModel):
     seed: int = Field(0, description="Seed of the initialisation and the batch order.")
     compute: Compute = Field("local", description="Train here, or as an AWS Batch GPU job (spot, resumable).")
     finetune_epochs: int = Field(0, ge=0, description="Then fine-tune backbone and head together (GPUs).")
-    register: bool = Field(False, description="Run the champion gate on the trained model.")
+    gate: bool = Field(False, description="Run the champion gate (register; @champion only if it wins).")

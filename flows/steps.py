@@ -42,7 +42,7 @@ def train_flow(parameters: TrainParameters | None = None) -> dict[str, Any]:
         batch_size=parameters.batch_size, seed=parameters.seed, finetune_epochs=parameters.finetune_epochs,
     )  # fmt: skip
     outcome = train_variant(config, parameters.compute)
-    if parameters.register:
+    if parameters.gate:
         outcome["gate"] = register_task(outcome["run_id"])
     return outcome
 

@@ -71,6 +71,7 @@ def train(
     ] = 0,
     finetune_lr: Annotated[float, typer.Option(min=0, help="The backbone's learning rate when fine-tuning.")] = 1e-4,
     loader_workers: Annotated[int, typer.Option(min=0, help="Processes decoding covers when fine-tuning.")] = 2,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Log the run's HTML report.")] = True,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the run's last checkpoint.")] = False,
     register_model: Annotated[
         bool, typer.Option("--register", help="Register and run the champion gate after.")
@@ -87,7 +88,7 @@ def train(
         snapshot_id=snapshot, variant=model, backbone=backbone, weights=weights, labels=labels, epochs=epochs,
         batch_size=batch_size, lr=lr, weight_decay=weight_decay, dropout=dropout, first_k=first_k, patience=patience,
         seed=seed, device=device, amp=amp, hidden=tuple(int(h) for h in hidden.split(",") if h.strip()),
-        finetune_epochs=finetune, finetune_lr=finetune_lr, loader_workers=loader_workers,
+        finetune_epochs=finetune, finetune_lr=finetune_lr, loader_workers=loader_workers, report=report,
     )  # fmt: skip
     with training_progress(progress and not as_json, epochs) as callbacks:
         result = run_training(context.settings(), config, resume=resume, progress=callbacks)

@@ -84,7 +84,8 @@ def training_command(config: TrainConfig) -> list[str]:
         "--dropout", repr(config.dropout), "--first-k", str(config.first_k), "--patience", str(config.patience),
         "--seed", str(config.seed), "--device", config.device, "--amp" if config.amp else "--no-amp",
         "--finetune", str(config.finetune_epochs), "--finetune-lr", repr(config.finetune_lr),
-        "--loader-workers", str(config.loader_workers), "--resume", "--no-progress", "--json",
+        "--loader-workers", str(config.loader_workers), "--report" if config.report else "--no-report",
+        "--resume", "--no-progress", "--json",
     ]  # fmt: skip
 
 

@@ -35,10 +35,11 @@ class TrainConfig(BaseModel):
     finetune_epochs: int = Field(0, ge=0, description="Then train backbone and head together on covers (GPUs).")
     finetune_lr: float = Field(1e-4, gt=0, description="The backbone's learning rate while fine-tuning.")
     loader_workers: int = Field(2, ge=0, description="Processes decoding covers while fine-tuning.")
+    report: bool = Field(True, description="Log the run's HTML report (figures, mood space, saliency examples).")
 
     def run_key(self) -> str:
         """Identifies the run for checkpoints: everything that changes what is learned (not `epochs`)."""
-        ignored = {"epochs", "device", "amp", "loader_workers"}
+        ignored = {"epochs", "device", "amp", "loader_workers", "report"}
         if not self.finetune_epochs:
             ignored |= {"finetune_epochs", "finetune_lr"}
         recipe = self.model_dump(mode="json", exclude=ignored)

@@ -418,8 +418,8 @@ def train(
         model = finish_model(backbone, head, config, data, splits, label_vectors)
         outcome = test_evaluation(model, splits, data, config.seed)
         example = example_cover(store, data.example_cover)
-        model_uri = log_outcome(model, outcome, state, example, run_report(settings, store, model, outcome, config,
-                                                                          run.info.run_id))  # fmt: skip
+        report = run_report(settings, store, model, outcome, config, run.info.run_id) if config.report else None
+        model_uri = log_outcome(model, outcome, state, example, report)
     history = [EpochRecord(int(e), float(loss), float(ap), float(s)) for e, loss, ap, s in state["history"]]
     return TrainResult(
         run_id=run.info.run_id,

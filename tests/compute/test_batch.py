@@ -30,7 +30,7 @@ def test_the_job_command_is_albumml_train_with_every_knob_of_the_config() -> Non
         snapshot_id="abc123", variant=Variant.EMBEDDING_WITH_METADATA, backbone="resnet50",
         weights="s3://weights/r50.pt", epochs=7, batch_size=32, lr=3e-4, weight_decay=1e-5, hidden=(256, 128),
         dropout=0.3, first_k=3, patience=4, seed=11, device="cuda", amp=False, finetune_epochs=3, finetune_lr=5e-5,
-        loader_workers=6,
+        loader_workers=6, report=False,
     )  # fmt: skip
     params = parsed_by_the_cli(batch.training_command(config))
     rebuilt = TrainConfig(snapshot_id=params["snapshot"], variant=Variant(params["model"]), backbone=params["backbone"],
@@ -39,7 +39,8 @@ def test_the_job_command_is_albumml_train_with_every_knob_of_the_config() -> Non
                           hidden=tuple(int(h) for h in params["hidden"].split(",")), dropout=params["dropout"],
                           first_k=params["first_k"], patience=params["patience"], seed=params["seed"],
                           device=params["device"], amp=params["amp"], finetune_epochs=params["finetune"],
-                          finetune_lr=params["finetune_lr"], loader_workers=params["loader_workers"])  # fmt: skip
+                          finetune_lr=params["finetune_lr"], loader_workers=params["loader_workers"],
+                          report=params["report"])  # fmt: skip
     assert rebuilt == config
     assert rebuilt.run_key() == config.run_key()
     assert params["resume"] is True

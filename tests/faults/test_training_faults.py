@@ -107,7 +107,8 @@ def test_a_run_killed_mid_epoch_resumes_to_the_figures_of_an_uninterrupted_run(
     whole_home = private_home(home, tmp_path / "whole")
     killed_env = environment(killed_home, mlflow_tracking, f"faults-killed-{tag}")
     whole_env = environment(whole_home, mlflow_tracking, f"faults-whole-{tag}")
-    command = [sys.executable, "-m", "albumml", "train", "--snapshot", snapshot_id, "--epochs", str(EPOCHS), *RECIPE]
+    command = [sys.executable, "-m", "albumml", "train", "--snapshot", snapshot_id, "--epochs", str(EPOCHS)]
+    command += ["--no-report", *RECIPE]
 
     processes: list[subprocess.Popen[bytes]] = []
 

@@ -99,7 +99,7 @@ def test_the_train_form_offers_local_or_aws_batch(prefect_api: str, deployed) ->
     schema = deployment(prefect_api, "train", "train")["parameter_openapi_schema"]
     train = schema["definitions"]["TrainParameters"]["properties"]
     assert train["compute"]["enum"] == ["local", "aws-batch"]
-    assert {"snapshot_id", "model", "backbone", "epochs", "register"} <= set(train)
+    assert {"snapshot_id", "model", "backbone", "epochs", "gate", "finetune_epochs"} <= set(train)
     assert train["model"]["minimum"] == 1
     assert train["model"]["maximum"] == 4
 

@@ -41,7 +41,7 @@ def small_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]
 
 def config_for(snapshot_id: str, **changes: object) -> TrainConfig:
     return TrainConfig(snapshot_id=snapshot_id, variant=Variant.CLASSIFIER, backbone="efficientnet_lite0", epochs=8,
-                       batch_size=32, loader_workers=1, **changes)  # fmt: skip
+                       batch_size=32, loader_workers=1, report=False, **changes)  # fmt: skip
 
 
 def test_tuning_changes_the_backbone_and_refreshes_every_splits_features(small_home) -> None:

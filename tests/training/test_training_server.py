@@ -27,7 +27,8 @@ def server_settings(home: Path, uri: str, **extra: str) -> Settings:
 
 
 def config(snapshot_id: str, **changes: object) -> TrainConfig:
-    return TrainConfig(snapshot_id=snapshot_id, backbone="efficientnet_lite0", **{"epochs": 12, **changes})
+    settings = {"epochs": 12, "report": False, **changes}
+    return TrainConfig(snapshot_id=snapshot_id, backbone="efficientnet_lite0", **settings)
 
 
 def test_gate_promotes_only_a_better_challenger_and_the_champion_predicts_in_a_fresh_process(
