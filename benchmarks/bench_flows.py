@@ -11,6 +11,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 from albumml import pipeline
 from albumml.catalogue import open_catalogue
@@ -63,13 +64,10 @@ def flow_run(home: Path, url: str, epochs: int) -> float:
     from flows.nightly import nightly
     from flows.parameters import NightlyParameters
 
-    os.environ["ALBUMML_HOME"] = str(home)
-    try:
+    with mock.patch.dict(os.environ, {"ALBUMML_HOME": str(home)}):
         started = time.perf_counter()
         report = nightly(NightlyParameters(site_url=url, epochs=epochs))
         elapsed = time.perf_counter() - started
-    finally:
-        del os.environ["ALBUMML_HOME"]
     assert len(report["trained"]) == 4, report
     return elapsed
 
@@ -79,20 +77,18 @@ def run(report: Report, *, albums: int = 300, epochs: int = 15, rounds: int = 2)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         generate_site(root / "site", albums=albums, seed=3, faults=Faults())
-        saved = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_HOME", "PREFECT_SERVER_ANALYTICS_ENABLED")}
-        with prefect_server(root / "prefect") as api, serving(root / "site") as site:
-            os.environ.update(PREFECT_API_URL=api, PREFECT_HOME=str(root / "prefect"),
-                              PREFECT_SERVER_ANALYTICS_ENABLED="false")  # fmt: skip
-            try:
-                warm_up(root / "warm-up")
-                with_prefect, without = float("inf"), float("inf")
-                for n in range(rounds):
-                    migrated(root / f"flow-{n}")
-                    with_prefect = min(with_prefect, flow_run(root / f"flow-{n}", site.base_url, epochs))
-                    without = min(without, direct_run(migrated(root / f"direct-{n}"), site.base_url, epochs))
-            finally:
-                for name, value in saved.items():
-                    os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+        quiet = {"PREFECT_HOME": str(root / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        with (
+            prefect_server(root / "prefect") as api,
+            serving(root / "site") as site,
+            mock.patch.dict(os.environ, {**quiet, "PREFECT_API_URL": api}),
+        ):
+            warm_up(root / "warm-up")
+            with_prefect, without = float("inf"), float("inf")
+            for n in range(rounds):
+                migrated(root / f"flow-{n}")
+                with_prefect = min(with_prefect, flow_run(root / f"flow-{n}", site.base_url, epochs))
+                without = min(without, direct_run(migrated(root / f"direct-{n}"), site.base_url, epochs))
         report.add(Figure("flows", "nightly run through Prefect", "runs/h", 3600 / with_prefect,
                           "the same albumml calls, no Prefect", 3600 / without, 0.95,
                           f"{albums} albums, 4 models x {epochs} epochs, best of {rounds}: "

@@ -15,7 +15,7 @@ from albumml.dataset import SnapshotConfig
 from albumml.training.config import TrainConfig
 from albumml.training.loop import train as train_model
 from albumml.training.registry import register
-from albumml.training.runs import finished_run
+from albumml.training.runs import FinishedRun, finished_run
 
 BATCH_TASK_TIMEOUT_S = 13 * 3600
 
@@ -39,7 +39,7 @@ def snapshot_task(min_mood_count: int) -> pipeline.SnapshotOutcome:
     return pipeline.snapshot(load_settings(), SnapshotConfig(min_mood_count=min_mood_count))
 
 
-def run_summary(config: TrainConfig, run: Any) -> dict[str, Any]:
+def run_summary(config: TrainConfig, run: FinishedRun) -> dict[str, Any]:
     """What a flow reports of one trained variant, wherever it trained."""
     return {"variant": int(config.variant), "run_id": run.run_id, "model_uri": run.model_uri,
             "test_micro_ap": run.test_micro_ap, "baseline_micro_ap": run.baseline_micro_ap,
@@ -50,10 +50,10 @@ def run_summary(config: TrainConfig, run: Any) -> dict[str, Any]:
 def train_task(config: TrainConfig) -> dict[str, Any]:
     """One variant here, on cached features; resumes from its checkpoint when retried."""
     result = train_model(load_settings(), config, resume=True)
-    return {"variant": int(config.variant), "run_id": result.run_id, "model_uri": result.model_uri,
-            "test_micro_ap": result.evaluation.model.micro_ap,
-            "baseline_micro_ap": result.evaluation.label_frequency.micro_ap,
-            "random_micro_ap": result.evaluation.random.micro_ap, "best_epoch": result.best_epoch}  # fmt: skip
+    evaluation = result.evaluation
+    return run_summary(config, FinishedRun(result.run_id, result.model_uri, evaluation.model.micro_ap,
+                                           evaluation.label_frequency.micro_ap, evaluation.random.micro_ap,
+                                           result.best_epoch))  # fmt: skip
 
 
 @task(name="train-on-aws-batch", retries=1, retry_delay_seconds=60, timeout_seconds=BATCH_TASK_TIMEOUT_S)

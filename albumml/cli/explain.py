@@ -93,20 +93,13 @@ def explain_mood_covers(
 
     use_tracking(context.settings())
     mood_model = load_model(uri)
-    outcome = Outcome()
-    notes: list[str] = []
-    layer: str | None = None
-    with cover_progress(progress, len(covers)) as advance:
-        for cover in covers:
-            image = read_cover(cover, outcome)
-            if image is not None:
-                explanation = explain_cover(mood_model, image, moods=moods)
-                notes, layer = explanation.notes, explanation.gradcam_layer
-                figure = cover_figure(explanation, outcome.figure_path(out, cover, "explain"), title=str(cover))
-                ranked = [{"rank": rank, "mood": m.mood, "score": m.score}
-                          for rank, m in enumerate(explanation.moods, start=1)]  # fmt: skip
-                outcome.explained.append({"cover": str(cover), "figure": str(figure), "moods": ranked})
-            advance()
+    outcome, notes, layer = explain_each(
+        covers, out, progress, "explain",
+        explain=lambda image: explain_cover(mood_model, image, moods=moods),
+        draw=lambda explanation, path, title: cover_figure(explanation, path, title=title),
+        listing=lambda explanation: ("moods", [{"rank": rank, "mood": m.mood, "score": m.score}
+                                               for rank, m in enumerate(explanation.moods, start=1)]),
+    )  # fmt: skip
     summary = {"model": uri, "variant": int(mood_model.variant), "backbone": mood_model.backbone.name,
                "gradcam_layer": layer, "notes": notes}  # fmt: skip
     return outcome, summary
@@ -122,6 +115,28 @@ def explain_imagenet_covers(
 
     read = store_reader(context.store()) if weights.startswith("s3://") else None
     pretrained = load_backbone(backbone_name, weights, read=read)
+    outcome, notes, layer = explain_each(
+        covers, out, progress, "imagenet",
+        explain=lambda image: explain_imagenet(pretrained, image),
+        draw=lambda explanation, path, title: imagenet_figure(explanation, path, title=title),
+        listing=lambda explanation: ("classes", [{"rank": rank, "class": name, "probability": p}
+                                                 for rank, (name, p) in enumerate(explanation.classes, start=1)]),
+    )  # fmt: skip
+    summary = {"backbone": pretrained.name, "weights": pretrained.weights_id, "gradcam_layer": layer, "notes": notes}
+    return outcome, summary
+
+
+def explain_each(
+    covers: list[Path],
+    out: Path,
+    progress: bool,
+    kind: str,
+    *,
+    explain: Callable[[Any], Any],
+    draw: Callable[[Any, Path, str], Any],
+    listing: Callable[[Any], tuple[str, list[dict[str, Any]]]],
+) -> tuple[Outcome, list[str], str | None]:
+    """Explains and draws each readable cover (unreadable ones recorded); returns the outcome, notes and layer."""
     outcome = Outcome()
     notes: list[str] = []
     layer: str | None = None
@@ -129,15 +144,13 @@ def explain_imagenet_covers(
         for cover in covers:
             image = read_cover(cover, outcome)
             if image is not None:
-                explanation = explain_imagenet(pretrained, image)
+                explanation = explain(image)
                 notes, layer = explanation.notes, explanation.gradcam_layer
-                figure = imagenet_figure(explanation, outcome.figure_path(out, cover, "imagenet"), title=str(cover))
-                ranked = [{"rank": rank, "class": name, "probability": p}
-                          for rank, (name, p) in enumerate(explanation.classes, start=1)]  # fmt: skip
-                outcome.explained.append({"cover": str(cover), "figure": str(figure), "classes": ranked})
+                figure = draw(explanation, outcome.figure_path(out, cover, kind), str(cover))
+                key, ranked = listing(explanation)
+                outcome.explained.append({"cover": str(cover), "figure": str(figure), key: ranked})
             advance()
-    summary = {"backbone": pretrained.name, "weights": pretrained.weights_id, "gradcam_layer": layer, "notes": notes}
-    return outcome, summary
+    return outcome, notes, layer
 
 
 def read_cover(cover: Path, outcome: Outcome) -> Any:

@@ -23,7 +23,6 @@ from albumml.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
-FINAL_STATES = ("SUCCEEDED", "FAILED")
 LOG_GROUP = "/aws/batch/job"
 SPOT_RECLAIM_REASON = "Host EC2*"
 

@@ -89,7 +89,7 @@ class Store:
         name = self.blob_name(key)
         if self.backend.put_if_absent(name, data, sha256=digest):
             return PutResult(key, written=True)
-        if self.backend.size(name) == len(data) and content_key(self.backend.get(name)) == key:
+        if content_key(self.backend.get(name)) == key:
             return PutResult(key, written=False)
         log.warning("blob %s in %s was damaged (its bytes no longer hash to its key); rewriting it", key, self.url)
         self.backend.put(name, data, sha256=digest)

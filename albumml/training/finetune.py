@@ -23,8 +23,8 @@ from torchvision.transforms import v2
 from albumml.evaluation import evaluate
 from albumml.models.backbones import Backbone
 from albumml.models.features import decode_cover
-from albumml.models.fitting import HeadData, loss_of
-from albumml.models.heads import MoodHead, mood_scores
+from albumml.models.fitting import HeadData, loss_of, predict_scores
+from albumml.models.heads import MoodHead
 from albumml.storage import Store
 from albumml.training.checkpoints import Checkpoints
 from albumml.training.config import TrainConfig
@@ -74,10 +74,9 @@ def split_features(extractor: nn.Module, batches: DataLoader[Any], rows: int, de
 
 
 def _validation_ap(head: MoodHead, data: HeadData, features: torch.Tensor, label_vectors: torch.Tensor | None) -> float:
-    head.eval()
-    with torch.no_grad():
-        scores = mood_scores(head.variant, head(features, data.metadata), label_vectors).float().cpu().numpy()
-    return evaluate(data.truth.cpu().numpy(), scores).micro_ap
+    """Validation micro AP of the head's raw scores on `features` (the same measure before and during tuning)."""
+    split = HeadData(features, data.truth, data.ordered_moods, data.metadata)
+    return evaluate(data.truth.cpu().numpy(), predict_scores(head, split, label_vectors).float().cpu().numpy()).micro_ap
 
 
 def finetune(
@@ -99,13 +98,16 @@ def finetune(
         {"params": extractor.parameters(), "lr": config.finetune_lr},
         {"params": head.parameters(), "lr": config.lr * 0.1},
     ])  # fmt: skip
-    tuned = state.setdefault("finetune", {"epoch": 0, "best_ap": -1.0, "best_epoch": 0, "bad_epochs": 0,
-                                          "history": []})  # fmt: skip
+    fresh = {"epoch": 0, "best_ap": -1.0, "best_epoch": 0, "bad_epochs": 0, "history": []}
+    tuned = state["finetune"] = {**fresh, **state.get("finetune", {})}
     if tuned["epoch"]:
         extractor.load_state_dict(tuned["extractor"])
         head.load_state_dict(tuned["head"])
         optimizer.load_state_dict(tuned["optimizer"])
     else:
+        if "initial_ap" not in tuned:
+            tuned["initial_ap"] = _validation_ap(head, splits["validation"], splits["validation"].features,
+                                                 label_vectors)  # fmt: skip
         tuned.update(initial_extractor=_copy(extractor), initial_head=_copy(head), best_extractor=_copy(extractor),
                      best_head=_copy(head))  # fmt: skip
     generator = torch.Generator().manual_seed(config.seed + 7919 * (tuned["epoch"] + 1))
@@ -144,9 +146,9 @@ def finetune(
         log.info("fine-tune epoch %d: loss %.4f, validation micro AP %.4f (%.0f s)", epoch, loss_mean, ap, seconds)
         if tuned["bad_epochs"] >= config.patience:
             break
-    if tuned["best_ap"] <= state["best_ap"]:
+    if tuned["best_ap"] <= tuned["initial_ap"]:
         log.info("fine-tuning did not beat the head alone on validation (%.4f <= %.4f): keeping the frozen backbone",
-                 tuned["best_ap"], state["best_ap"])  # fmt: skip
+                 tuned["best_ap"], tuned["initial_ap"])  # fmt: skip
         extractor.load_state_dict(tuned["initial_extractor"])
         head.load_state_dict(tuned["initial_head"])
         return replace(backbone, extractor=extractor), splits
