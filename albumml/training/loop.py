@@ -28,8 +28,8 @@ from albumml.models.backbones import Backbone, load_backbone
 from albumml.models.bundle import MoodModel, save_bundle
 from albumml.models.calibration import fit_read_back, standardiser
 from albumml.models.features import decode_cover
-from albumml.models.fitting import HeadData, train_epoch
-from albumml.models.heads import MoodHead, mood_scores
+from albumml.models.fitting import HeadData, predict_scores, train_epoch
+from albumml.models.heads import MoodHead
 from albumml.models.pyfunc import cover_bytes, log_pyfunc
 from albumml.storage import Store, open_store
 from albumml.tracking import use_tracking
@@ -140,11 +140,9 @@ def on_device(data: HeadData, device: str) -> HeadData:
     )
 
 
-@torch.no_grad()
 def raw_scores(head: MoodHead, data: HeadData, label_vectors: torch.Tensor | None) -> np.ndarray:
     """Sigmoid scores (models 1-2) or cosines to each mood (3-4) for every album of a split."""
-    head.eval()
-    return mood_scores(head.variant, head(data.features, data.metadata), label_vectors).float().cpu().numpy()
+    return predict_scores(head, data, label_vectors).float().cpu().numpy()
 
 
 def validation_ap(head: MoodHead, splits: dict[str, HeadData], label_vectors: torch.Tensor | None) -> float:
