@@ -44,8 +44,9 @@ def settings_environment(settings: Settings) -> dict[str, str]:
 def crawl(settings: Settings, url: str, *, full: bool = False, timeout_s: float = 6 * 3600) -> dict[str, Any]:
     """Runs `python -m crawler run --json` and returns its run summary."""
     command = [sys.executable, "-m", "crawler", "run", "--url", url, "--no-progress", "--json", *(["--full"] * full)]
-    done = subprocess.run(command, env=settings_environment(settings), capture_output=True, text=True,
-                          timeout=timeout_s, check=False)  # fmt: skip
+    done = subprocess.run(
+        command, env=settings_environment(settings), capture_output=True, text=True, timeout=timeout_s, check=False
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise CrawlFailedError(f"the crawl of {url} exited {done.returncode} with no summary: {done.stderr[-2000:]}")

@@ -44,19 +44,43 @@ def run(
     ours = rate(queries, lambda: [index.nearest(ids[row], K) for row in picks])
     raw = scores.astype(np.float64)
     baseline = rate(baseline_queries, lambda: brute_force(raw, picks[:baseline_queries]), repeat=1)
-    report.add(Figure("analysis", f"similar query, {albums:,} albums x {MOODS} moods, k={K}", "queries/s", ours,
-                      "brute-force NumPy (float64, norms per query, full argsort)", baseline, 5.0,
-                      f"{1000 / ours:.2f} ms a query (must stay under 50 ms) vs {1000 / baseline:.1f} ms; "
-                      "normalised float32 matrix, one mat-vec + argpartition"))  # fmt: skip
+    report.add(
+        Figure(
+            "analysis",
+            f"similar query, {albums:,} albums x {MOODS} moods, k={K}",
+            "queries/s",
+            ours,
+            "brute-force NumPy (float64, norms per query, full argsort)",
+            baseline,
+            5.0,
+            f"{1000 / ours:.2f} ms a query (must stay under 50 ms) vs {1000 / baseline:.1f} ms; "
+            "normalised float32 matrix, one mat-vec + argpartition",
+        )
+    )
 
     vocabulary = [tag.name for tag in bundled_moods()][:MOODS]
     moods = minilm_embeddings(vocabulary).vectors
     points = np.concatenate([moods, album_points(moods, tsne_albums, rng)])
     ours = rate(len(points), lambda: tsne_layout(points, seed=0), repeat=2)
-    exact = TSNE(n_components=2, metric="cosine", init="pca", method="exact", random_state=0,
-                 perplexity=perplexity_for(len(points)))  # fmt: skip
+    exact = TSNE(
+        n_components=2,
+        metric="cosine",
+        init="pca",
+        method="exact",
+        random_state=0,
+        perplexity=perplexity_for(len(points)),
+    )
     baseline = rate(len(points), lambda: exact.fit_transform(points), repeat=2)
-    report.add(Figure("analysis", f"t-SNE map, {len(vocabulary)} moods + {tsne_albums:,} albums (MiniLM 384-d)",
-                      "points/s", ours, "sklearn exact t-SNE (same points, metric, init)", baseline, 1.0,
-                      f"{len(points) / ours:.1f} s for the map vs {len(points) / baseline:.1f} s exact; Barnes-Hut "
-                      "fitted on moods and albums together"))  # fmt: skip
+    report.add(
+        Figure(
+            "analysis",
+            f"t-SNE map, {len(vocabulary)} moods + {tsne_albums:,} albums (MiniLM 384-d)",
+            "points/s",
+            ours,
+            "sklearn exact t-SNE (same points, metric, init)",
+            baseline,
+            1.0,
+            f"{len(points) / ours:.1f} s for the map vs {len(points) / baseline:.1f} s exact; Barnes-Hut "
+            "fitted on moods and albums together",
+        )
+    )

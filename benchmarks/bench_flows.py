@@ -40,10 +40,15 @@ def direct_run(settings: Settings, url: str, epochs: int) -> float:
     pipeline.crawl(settings, url)
     outcome = pipeline.snapshot(settings, SnapshotConfig(min_mood_count=20))
     results = [
-        train(settings, TrainConfig(snapshot_id=outcome.snapshot_id, variant=Variant(v),
-                                    backbone=settings.train_backbone, epochs=epochs), resume=True)
+        train(
+            settings,
+            TrainConfig(
+                snapshot_id=outcome.snapshot_id, variant=Variant(v), backbone=settings.train_backbone, epochs=epochs
+            ),
+            resume=True,
+        )
         for v in (1, 2, 3, 4)
-    ]  # fmt: skip
+    ]
     best = max(results, key=lambda result: result.evaluation.model.micro_ap)
     register(settings, best.run_id)
     return time.perf_counter() - started
@@ -89,8 +94,17 @@ def run(report: Report, *, albums: int = 300, epochs: int = 15, rounds: int = 2)
                 migrated(root / f"flow-{n}")
                 with_prefect = min(with_prefect, flow_run(root / f"flow-{n}", site.base_url, epochs))
                 without = min(without, direct_run(migrated(root / f"direct-{n}"), site.base_url, epochs))
-        report.add(Figure("flows", "nightly run through Prefect", "runs/h", 3600 / with_prefect,
-                          "the same albumml calls, no Prefect", 3600 / without, 0.95,
-                          f"{albums} albums, 4 models x {epochs} epochs, best of {rounds}: "
-                          f"{with_prefect:.1f} s vs {without:.1f} s; "
-                          "target: Prefect's share under 5%"))  # fmt: skip
+        report.add(
+            Figure(
+                "flows",
+                "nightly run through Prefect",
+                "runs/h",
+                3600 / with_prefect,
+                "the same albumml calls, no Prefect",
+                3600 / without,
+                0.95,
+                f"{albums} albums, 4 models x {epochs} epochs, best of {rounds}: "
+                f"{with_prefect:.1f} s vs {without:.1f} s; "
+                "target: Prefect's share under 5%",
+            )
+        )

@@ -50,9 +50,18 @@ def run(report: Report, *, covers: int = 256, pyfunc_requests: int = 20) -> None
         started = time.perf_counter()
         features = extract_features(store, backbone, keys)
         ours = len(keys) / (time.perf_counter() - started)
-        report.add(Figure("models", "feature extraction, cached to the store (Lite0)", "images/s", ours,
-                          "plain torchvision loop", baseline, 1.0,
-                          f"{len(keys)} covers, reduced-size JPEG decode in reader threads"))  # fmt: skip
+        report.add(
+            Figure(
+                "models",
+                "feature extraction, cached to the store (Lite0)",
+                "images/s",
+                ours,
+                "plain torchvision loop",
+                baseline,
+                1.0,
+                f"{len(keys)} covers, reduced-size JPEG decode in reader threads",
+            )
+        )
 
         vectors = torch.from_numpy(features.vectors)
         truth = torch.from_numpy(np.random.default_rng(0).random((len(keys), MOODS)) < 0.05)
@@ -61,8 +70,18 @@ def run(report: Report, *, covers: int = 256, pyfunc_requests: int = 20) -> None
         optimizer = torch.optim.Adam(head.parameters())
         head_rate = rate(len(keys), lambda: train_epoch(head, optimizer, data, batch_size=64), repeat=3)
         full_rate = rate(len(files), lambda: plain_loop(files, "efficientnet_lite0", 32), repeat=1)
-        report.add(Figure("models", "head epoch on cached features", "albums/s", head_rate,
-                          "epoch of full forward passes", full_rate, 50.0, "model 1 head, batch 64"))  # fmt: skip
+        report.add(
+            Figure(
+                "models",
+                "head epoch on cached features",
+                "albums/s",
+                head_rate,
+                "epoch of full forward passes",
+                full_rate,
+                50.0,
+                "model 1 head, batch 64",
+            )
+        )
 
         model = MoodModel(backbone, head.eval(), [f"mood{i}" for i in range(MOODS)], [])
         save_bundle(model, root / "bundle.pt")
@@ -85,6 +104,15 @@ def run(report: Report, *, covers: int = 256, pyfunc_requests: int = 20) -> None
 
         raw_rate = rate(pyfunc_requests, raw)
         pyfunc_rate = rate(pyfunc_requests, through_pyfunc)
-        report.add(Figure("models", "pyfunc predict, 8 covers a request", "requests/s", pyfunc_rate,
-                          "raw model (decode + forward + rank)", raw_rate, 0.91,
-                          "target: under 10% overhead"))  # fmt: skip
+        report.add(
+            Figure(
+                "models",
+                "pyfunc predict, 8 covers a request",
+                "requests/s",
+                pyfunc_rate,
+                "raw model (decode + forward + rank)",
+                raw_rate,
+                0.91,
+                "target: under 10% overhead",
+            )
+        )

@@ -55,10 +55,19 @@ def snapshot_at_scale(report: Report, albums: int) -> None:
         save_snapshot(store, snapshot)
         seconds = time.perf_counter() - started
         engine.dispose()
-    report.add(Figure("scale", "snapshot create (PostgreSQL -> Parquet manifest in the store)", "albums/s",
-                      albums / seconds, "the same rows read by one SQL query", baseline, None,
-                      f"{albums:,} albums, {snapshot.meta['moods_kept']} moods kept: {seconds:.1f} s "
-                      f"(target under 30 s: {'met' if seconds < 30 else 'missed'})"))  # fmt: skip
+    report.add(
+        Figure(
+            "scale",
+            "snapshot create (PostgreSQL -> Parquet manifest in the store)",
+            "albums/s",
+            albums / seconds,
+            "the same rows read by one SQL query",
+            baseline,
+            None,
+            f"{albums:,} albums, {snapshot.meta['moods_kept']} moods kept: {seconds:.1f} s "
+            f"(target under 30 s: {'met' if seconds < 30 else 'missed'})",
+        )
+    )
 
 
 def large_covers(count: int, side: int) -> list[bytes]:
@@ -69,8 +78,9 @@ def large_covers(count: int, side: int) -> list[bytes]:
         covers = []
         for path in files[:count]:
             buffer = io.BytesIO()
-            Image.open(path).convert("RGB").resize((side, side), Image.Resampling.LANCZOS).save(buffer, "JPEG",
-                                                                                               quality=90)  # fmt: skip
+            Image.open(path).convert("RGB").resize((side, side), Image.Resampling.LANCZOS).save(
+                buffer, "JPEG", quality=90
+            )
             covers.append(buffer.getvalue())
     return covers
 
@@ -88,9 +98,18 @@ def decode_and_resize(report: Report, covers: int, side: int) -> None:
             decode_cover(cover).resize((MODEL_SIDE, MODEL_SIDE), Image.Resampling.BILINEAR)
 
     baseline = rate(len(data), plain)
-    report.add(Figure("scale", "cover decode + resize (reduced-size JPEG decode)", "images/s", rate(len(data), ours),
-                      "plain Pillow decode + resize", baseline, 1.5,
-                      f"{len(data)} covers at {side} px -> {MODEL_SIDE} px, one thread"))  # fmt: skip
+    report.add(
+        Figure(
+            "scale",
+            "cover decode + resize (reduced-size JPEG decode)",
+            "images/s",
+            rate(len(data), ours),
+            "plain Pillow decode + resize",
+            baseline,
+            1.5,
+            f"{len(data)} covers at {side} px -> {MODEL_SIDE} px, one thread",
+        )
+    )
 
 
 def run(report: Report, *, albums: int = STUDY_ALBUMS, covers: int = 200, side: int = 1000) -> None:

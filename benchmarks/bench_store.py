@@ -47,7 +47,26 @@ def run(report: Report, *, objects: int = 400, size: int = 40_000) -> None:
         again = rate(objects, store_puts, repeat=2)
 
     note = f"{objects} objects of {size // 1000} kB, one thread, moto's HTTP server on 127.0.0.1"
-    report.add(Figure("store", "put_blob new (SHA-256 + checksum + If-None-Match)", "PUT/s", ours,
-                      "boto3 put_object", baseline, 0.5, note))  # fmt: skip
-    report.add(Figure("store", "put_blob already stored", "PUT/s", again, "boto3 put_object", baseline,
-                      note="412 on the conditional PUT, then a HEAD size check"))  # fmt: skip
+    report.add(
+        Figure(
+            "store",
+            "put_blob new (SHA-256 + checksum + If-None-Match)",
+            "PUT/s",
+            ours,
+            "boto3 put_object",
+            baseline,
+            0.5,
+            note,
+        )
+    )
+    report.add(
+        Figure(
+            "store",
+            "put_blob already stored",
+            "PUT/s",
+            again,
+            "boto3 put_object",
+            baseline,
+            note="412 on the conditional PUT, then a HEAD size check",
+        )
+    )

@@ -78,8 +78,11 @@ class Report:
                 f"| {f.ratio:.3f} | {target} | {'' if f.met is None else f.met} | {f.note} |"
             )
         if self.peaks:
-            lines += ["", "| stage | peak RSS, stage process (MiB) | peak RSS, largest child process (MiB) |",
-                      "| --- | ---: | ---: |"]  # fmt: skip
+            lines += [
+                "",
+                "| stage | peak RSS, stage process (MiB) | peak RSS, largest child process (MiB) |",
+                "| --- | ---: | ---: |",
+            ]
             lines += [f"| {s} | {p['process']:,.0f} | {p['largest_child']:,.0f} |" for s, p in self.peaks.items()]
         markdown_path.write_text("\n".join(lines) + "\n")
         return json_path, markdown_path

@@ -61,8 +61,11 @@ def run(
     crawl, reasons = found
     if as_json:
         summary = {name: getattr(crawl, name) for name in ("id", "status", *SUMMARY_COUNTS)}
-        summary.update(errors_by_reason=reasons, albums_skipped=stats.get("albumml/plan/unchanged", 0),
-                       seconds=stats.get("elapsed_time_seconds", 0))  # fmt: skip
+        summary.update(
+            errors_by_reason=reasons,
+            albums_skipped=stats.get("albumml/plan/unchanged", 0),
+            seconds=stats.get("elapsed_time_seconds", 0),
+        )
         print(json.dumps(summary, default=str))
         raise typer.Exit(0 if crawl.status == "finished" else 1)
     table = Table(title=f"crawl run {crawl.id} ({crawl.status})", title_justify="left", show_header=False)

@@ -22,17 +22,23 @@ def main() -> None:
         print(json.dumps(report, default=str))
         return
     crawl, snapshot = report["crawl"], report["snapshot"]
-    print(f"\ncrawl run {crawl['id']}: {crawl['albums_new']} new, {crawl['albums_changed']} changed, "
-          f"{crawl['albums_unchanged']} unchanged, {crawl['errors']} errors")  # fmt: skip
-    print(f"snapshot {snapshot['snapshot_id']} ({'new' if snapshot['created'] else 'unchanged'}): "
-          f"{snapshot['albums']} albums, {snapshot['moods']} moods")  # fmt: skip
+    print(
+        f"\ncrawl run {crawl['id']}: {crawl['albums_new']} new, {crawl['albums_changed']} changed, "
+        f"{crawl['albums_unchanged']} unchanged, {crawl['errors']} errors"
+    )
+    print(
+        f"snapshot {snapshot['snapshot_id']} ({'new' if snapshot['created'] else 'unchanged'}): "
+        f"{snapshot['albums']} albums, {snapshot['moods']} moods"
+    )
     if not report["trained"]:
         print("nothing new: nothing retrained")
         return
     print(f"{'model':>5}  {'test micro AP':>13}  {'label freq.':>11}  {'random':>7}")
     for run in report["trained"]:
-        print(f"{run['variant']:>5}  {run['test_micro_ap']:>13.4f}  {run['baseline_micro_ap']:>11.4f}  "
-              f"{run['random_micro_ap']:>7.4f}")  # fmt: skip
+        print(
+            f"{run['variant']:>5}  {run['test_micro_ap']:>13.4f}  {run['baseline_micro_ap']:>11.4f}  "
+            f"{run['random_micro_ap']:>7.4f}"
+        )
     print(f"champion gate: {report['gate']['reason']}")
 
 

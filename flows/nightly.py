@@ -47,11 +47,14 @@ def nightly(parameters: NightlyParameters | None = None) -> dict[str, Any]:
         print(f"snapshot {outcome.snapshot_id} unchanged and its champion measured: nothing retrained")
         return report
     configs = [
-        TrainConfig(snapshot_id=outcome.snapshot_id, variant=Variant(v),
-                    backbone=parameters.backbone or settings.train_backbone,
-                    epochs=parameters.epochs or settings.train_epochs)
+        TrainConfig(
+            snapshot_id=outcome.snapshot_id,
+            variant=Variant(v),
+            backbone=parameters.backbone or settings.train_backbone,
+            epochs=parameters.epochs or settings.train_epochs,
+        )
         for v in parameters.variants
-    ]  # fmt: skip
+    ]
     trained = [train_variant(config, parameters.compute) for config in configs]
     best = max(trained, key=lambda run: run["test_micro_ap"])
     gate = register_task(best["run_id"])

@@ -37,10 +37,15 @@ def train_flow(parameters: TrainParameters | None = None) -> dict[str, Any]:
     settings = load_settings()
     snapshot_id = parameters.snapshot_id or snapshot_task(20).snapshot_id
     config = TrainConfig(
-        snapshot_id=snapshot_id, variant=Variant(parameters.model), backbone=parameters.backbone or
-        settings.train_backbone, epochs=parameters.epochs or settings.train_epochs, lr=parameters.lr,
-        batch_size=parameters.batch_size, seed=parameters.seed, finetune_epochs=parameters.finetune_epochs,
-    )  # fmt: skip
+        snapshot_id=snapshot_id,
+        variant=Variant(parameters.model),
+        backbone=parameters.backbone or settings.train_backbone,
+        epochs=parameters.epochs or settings.train_epochs,
+        lr=parameters.lr,
+        batch_size=parameters.batch_size,
+        seed=parameters.seed,
+        finetune_epochs=parameters.finetune_epochs,
+    )
     outcome = train_variant(config, parameters.compute)
     if parameters.gate:
         outcome["gate"] = register_task(outcome["run_id"])

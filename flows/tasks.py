@@ -41,9 +41,15 @@ def snapshot_task(min_mood_count: int) -> pipeline.SnapshotOutcome:
 
 def run_summary(config: TrainConfig, run: FinishedRun) -> dict[str, Any]:
     """What a flow reports of one trained variant, wherever it trained."""
-    return {"variant": int(config.variant), "run_id": run.run_id, "model_uri": run.model_uri,
-            "test_micro_ap": run.test_micro_ap, "baseline_micro_ap": run.baseline_micro_ap,
-            "random_micro_ap": run.random_micro_ap, "best_epoch": run.best_epoch}  # fmt: skip
+    return {
+        "variant": int(config.variant),
+        "run_id": run.run_id,
+        "model_uri": run.model_uri,
+        "test_micro_ap": run.test_micro_ap,
+        "baseline_micro_ap": run.baseline_micro_ap,
+        "random_micro_ap": run.random_micro_ap,
+        "best_epoch": run.best_epoch,
+    }
 
 
 @task(name="train", retries=1, retry_delay_seconds=10)
@@ -51,9 +57,17 @@ def train_task(config: TrainConfig) -> dict[str, Any]:
     """One variant here, on cached features; resumes from its checkpoint when retried."""
     result = train_model(load_settings(), config, resume=True)
     evaluation = result.evaluation
-    return run_summary(config, FinishedRun(result.run_id, result.model_uri, evaluation.model.micro_ap,
-                                           evaluation.label_frequency.micro_ap, evaluation.random.micro_ap,
-                                           result.best_epoch))  # fmt: skip
+    return run_summary(
+        config,
+        FinishedRun(
+            result.run_id,
+            result.model_uri,
+            evaluation.model.micro_ap,
+            evaluation.label_frequency.micro_ap,
+            evaluation.random.micro_ap,
+            result.best_epoch,
+        ),
+    )
 
 
 @task(name="train-on-aws-batch", retries=1, retry_delay_seconds=60, timeout_seconds=BATCH_TASK_TIMEOUT_S)

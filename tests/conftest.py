@@ -172,11 +172,17 @@ def analysis_champion(learning_home: tuple[Path, str], mlflow_tracking: str) -> 
     from albumml.training.registry import register
 
     home, snapshot_id = learning_home
-    environment = {"ALBUMML_HOME": str(home), "ALBUMML_MLFLOW_TRACKING_URI": mlflow_tracking,
-                   "ALBUMML_MLFLOW_EXPERIMENT": "analysis", "ALBUMML_MODEL_NAME": "album-mood-analysis"}  # fmt: skip
+    environment = {
+        "ALBUMML_HOME": str(home),
+        "ALBUMML_MLFLOW_TRACKING_URI": mlflow_tracking,
+        "ALBUMML_MLFLOW_EXPERIMENT": "analysis",
+        "ALBUMML_MODEL_NAME": "album-mood-analysis",
+    }
     champion = AnalysisChampion(environment, snapshot_id, "models:/album-mood-analysis@champion", "")
     settings = champion.settings()
-    result = train(settings, TrainConfig(snapshot_id=snapshot_id, variant=Variant.EMBEDDING,
-                                         backbone="efficientnet_lite0", epochs=15))  # fmt: skip
+    result = train(
+        settings,
+        TrainConfig(snapshot_id=snapshot_id, variant=Variant.EMBEDDING, backbone="efficientnet_lite0", epochs=15),
+    )
     assert register(settings, result.run_id).promoted
     return AnalysisChampion(environment, snapshot_id, champion.model_uri, result.run_id)

@@ -110,11 +110,16 @@ class PairAgreement:
             "moods_defined": self.defined_moods,
             "moods_undefined": self.undefined_moods,
             "per_mood": {
-                mood: {"kappa": f.kappa, "band": landis_koch(f.kappa), "observed_agreement": f.observed,
-                       "first_count": f.first_count, "second_count": f.second_count}
+                mood: {
+                    "kappa": f.kappa,
+                    "band": landis_koch(f.kappa),
+                    "observed_agreement": f.observed,
+                    "first_count": f.first_count,
+                    "second_count": f.second_count,
+                }
                 for mood, f in self.per_mood.items()
             },
-        }  # fmt: skip
+        }
 
 
 def suggestions(mood: str, vocabulary: Sequence[str], n: int = 3) -> list[str]:

@@ -70,9 +70,12 @@ class Sample:
     def id(self) -> str:
         """A content id: the same snapshot, vocabulary and covers give the same id."""
         canonical = json.dumps(
-            {"snapshot": self.snapshot_id, "vocabulary": list(self.vocabulary),
-             "covers": [[c.album_id, c.cover_key] for c in self.covers]},
-        )  # fmt: skip
+            {
+                "snapshot": self.snapshot_id,
+                "vocabulary": list(self.vocabulary),
+                "covers": [[c.album_id, c.cover_key] for c in self.covers],
+            },
+        )
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
@@ -86,11 +89,16 @@ class Sample:
             "vocabulary_id": self.vocabulary_id,
             "vocabulary": list(self.vocabulary),
             "covers": [
-                {"album_id": c.album_id, "cover_key": c.cover_key, "cover": c.cover, "genres": list(c.genres),
-                 "year": c.year}
+                {
+                    "album_id": c.album_id,
+                    "cover_key": c.cover_key,
+                    "cover": c.cover,
+                    "genres": list(c.genres),
+                    "year": c.year,
+                }
                 for c in self.covers
             ],
-        }  # fmt: skip
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], source: str) -> Sample:
@@ -102,11 +110,16 @@ class Sample:
                 seed=int(data["seed"]),
                 vocabulary=tuple(str(mood) for mood in data["vocabulary"]),
                 covers=tuple(
-                    SampleCover(str(c["album_id"]), str(c["cover_key"]), str(c["cover"]),
-                                tuple(str(g) for g in c.get("genres", ())), c.get("year"))
+                    SampleCover(
+                        str(c["album_id"]),
+                        str(c["cover_key"]),
+                        str(c["cover"]),
+                        tuple(str(g) for g in c.get("genres", ())),
+                        c.get("year"),
+                    )
                     for c in data["covers"]
                 ),
-            )  # fmt: skip
+            )
         except (KeyError, TypeError, ValueError) as error:
             raise AgreementError(
                 f"{source} is not an albumml sample ({type(error).__name__}: {error}); "

@@ -48,8 +48,18 @@ def write_sheet(
         writer.writerow(COLUMNS)
         for cover in sample.covers:
             moods = SEPARATOR.join(labels.get(cover.album_id, ()))
-            writer.writerow([sample.id, sample.snapshot_id, sample.vocabulary_id, cover.album_id, cover.cover_key,
-                             cover.cover, rater, moods])  # fmt: skip
+            writer.writerow(
+                [
+                    sample.id,
+                    sample.snapshot_id,
+                    sample.vocabulary_id,
+                    cover.album_id,
+                    cover.cover_key,
+                    cover.cover,
+                    rater,
+                    moods,
+                ]
+            )
 
 
 def read_sheet(path: Path) -> list[Rating]:
@@ -73,9 +83,16 @@ def read_sheet(path: Path) -> list[Rating]:
     for row in reader:
         moods = tuple(mood.strip() for mood in (row["moods"] or "").split(SEPARATOR) if mood.strip())
         ratings.append(
-            Rating(path, reader.line_num, (row["sample_id"] or "").strip(), (row["vocabulary_id"] or "").strip(),
-                   (row["rater"] or "").strip() or path.stem, (row["album_id"] or "").strip(), moods)
-        )  # fmt: skip
+            Rating(
+                path,
+                reader.line_num,
+                (row["sample_id"] or "").strip(),
+                (row["vocabulary_id"] or "").strip(),
+                (row["rater"] or "").strip() or path.stem,
+                (row["album_id"] or "").strip(),
+                moods,
+            )
+        )
     return ratings
 
 
@@ -132,8 +149,11 @@ def _moods(ratings: Sequence[Rating], sample: Sample) -> dict[tuple[str, str], t
     if strangers:
         raise AgreementError(f"rows about albums not in sample {sample.id}: {_listed(strangers)}; remove them")
     if unknown:
-        named = [f"{sheet} line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}: {mood!r}"
-                 f"{did_you_mean(mood, sample.vocabulary)}" for (sheet, mood), lines in unknown.items()]  # fmt: skip
+        named = [
+            f"{sheet} line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}: {mood!r}"
+            f"{did_you_mean(mood, sample.vocabulary)}"
+            for (sheet, mood), lines in unknown.items()
+        ]
         raise AgreementError(
             f"moods not in the vocabulary of snapshot {sample.snapshot_id}: {_listed(named)}; use the names "
             f"shown on {PAGE_FILE} (the vocabulary in {SAMPLE_FILE}), separated by '{SEPARATOR}'"

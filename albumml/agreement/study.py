@@ -69,13 +69,17 @@ class StudyReport:
             "dropped_by_rater": self.dropped,
             "raters": [vars(rater) for rater in self.raters],
             "pairs": [pair.as_dict() for pair in self.pairs],
-            "model": None if self.model is None else {
-                "name": self.model, "top_k": self.top_k, "k_rule": self.k_rule,
+            "model": None
+            if self.model is None
+            else {
+                "name": self.model,
+                "top_k": self.top_k,
+                "k_rule": self.k_rule,
                 "vocabulary_moods_unknown_to_model": self.model_unknown_moods,
             },
             "model_pairs": [pair.as_dict() for pair in self.model_pairs],
             "bands": {"poor": "< 0", **{name: f"<= {upper:.2f}" for upper, name in BANDS[1:]}},
-        }  # fmt: skip
+        }
 
 
 def common_covers(raters: Mapping[str, LabelSets]) -> tuple[list[str], dict[str, list[str]]]:
@@ -138,8 +142,10 @@ def score_study(
     known = set(model.vocabulary)
     unknown = [mood for mood in vocabulary if mood not in known]
     if len(unknown) == len(vocabulary):
-        raise AgreementError(f"the model {model.name} knows none of the sample's moods: score with a model trained "
-                             "on the same vocabulary or with --no-model")  # fmt: skip
+        raise AgreementError(
+            f"the model {model.name} knows none of the sample's moods: score with a model trained "
+            "on the same vocabulary or with --no-model"
+        )
     model_pairs = []
     for name, matrix in matrices.items():
         counts = matrix.sum(axis=1)

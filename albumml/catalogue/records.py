@@ -16,10 +16,24 @@ SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"
 
 CONTENT_FIELDS = frozenset(
     {
-        "url", "title", "artist", "artist_id", "release_date", "year", "rating", "review_text",
-        "review_author", "genres", "styles", "moods", "themes", "cover_url", "cover_key", "page_design",
+        "url",
+        "title",
+        "artist",
+        "artist_id",
+        "release_date",
+        "year",
+        "rating",
+        "review_text",
+        "review_author",
+        "genres",
+        "styles",
+        "moods",
+        "themes",
+        "cover_url",
+        "cover_key",
+        "page_design",
     }
-)  # fmt: skip
+)
 
 
 def _lower(value: str) -> str:

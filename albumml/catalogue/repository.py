@@ -24,10 +24,26 @@ T = TypeVar("T")
 VocabularyModel = type[Mood] | type[Theme]
 
 ALBUM_UPDATABLE = (
-    "url", "title", "artist", "artist_id", "release_date", "year", "rating", "review_text", "review_author",
-    "genres", "styles", "cover_url", "cover_key", "page_design", "etag", "last_modified", "sitemap_lastmod",
-    "content_hash", "last_fetched",
-)  # fmt: skip
+    "url",
+    "title",
+    "artist",
+    "artist_id",
+    "release_date",
+    "year",
+    "rating",
+    "review_text",
+    "review_author",
+    "genres",
+    "styles",
+    "cover_url",
+    "cover_key",
+    "page_design",
+    "etag",
+    "last_modified",
+    "sitemap_lastmod",
+    "content_hash",
+    "last_fetched",
+)
 
 
 @dataclass(frozen=True)

@@ -51,10 +51,20 @@ def sample(
     folder = (out or Path(f"agreement-{chosen.id}")).absolute()
     write_sample(drawn, folder)
     if as_json:
-        print_json({"sample_id": chosen.id, "snapshot_id": chosen.snapshot_id, "split": split, "seed": seed,
-                    "covers": len(chosen.covers), "moods": len(chosen.vocabulary), "folder": str(folder),
-                    "page": str(folder / PAGE_FILE), "sheet": str(folder / SHEET_FILE),
-                    "skipped": drawn.skipped})  # fmt: skip
+        print_json(
+            {
+                "sample_id": chosen.id,
+                "snapshot_id": chosen.snapshot_id,
+                "split": split,
+                "seed": seed,
+                "covers": len(chosen.covers),
+                "moods": len(chosen.vocabulary),
+                "folder": str(folder),
+                "page": str(folder / PAGE_FILE),
+                "sheet": str(folder / SHEET_FILE),
+                "skipped": drawn.skipped,
+            }
+        )
         return
     console.print(
         f"sample [bold]{chosen.id}[/]: {len(chosen.covers)} covers from the {split} split of snapshot "
@@ -77,21 +87,34 @@ def _kappa(value: float | None) -> str:
 def _pair_row(pair: PairAgreement) -> list[str]:
     from albumml.agreement import landis_koch
 
-    return [pair.first, pair.second, str(pair.covers), f"{pair.observed:.3f}", _kappa(pair.micro_kappa),
-            landis_koch(pair.micro_kappa), _kappa(pair.macro_kappa), landis_koch(pair.macro_kappa),
-            f"{pair.defined_moods}/{len(pair.per_mood)}", _kappa(pair.per_cover_kappa)]  # fmt: skip
+    return [
+        pair.first,
+        pair.second,
+        str(pair.covers),
+        f"{pair.observed:.3f}",
+        _kappa(pair.micro_kappa),
+        landis_koch(pair.micro_kappa),
+        _kappa(pair.macro_kappa),
+        landis_koch(pair.macro_kappa),
+        f"{pair.defined_moods}/{len(pair.per_mood)}",
+        _kappa(pair.per_cover_kappa),
+    ]
 
 
 def _per_mood_table(pair: PairAgreement) -> None:
     from albumml.agreement import landis_koch
 
     rows = sorted(((m, f) for m, f in pair.per_mood.items() if f.kappa is not None), key=lambda item: -item[1].kappa)
-    console.print(columns_table(
-        f"{pair.first} vs {pair.second}: kappa per mood ({len(pair.undefined_moods)} undefined moods not shown)",
-        ["mood", pair.first, pair.second, "observed", "kappa", "band"],
-        [(m, f.first_count, f.second_count, f"{f.observed:.3f}", _kappa(f.kappa), landis_koch(f.kappa))
-         for m, f in rows],
-    ))  # fmt: skip
+    console.print(
+        columns_table(
+            f"{pair.first} vs {pair.second}: kappa per mood ({len(pair.undefined_moods)} undefined moods not shown)",
+            ["mood", pair.first, pair.second, "observed", "kappa", "band"],
+            [
+                (m, f.first_count, f.second_count, f"{f.observed:.3f}", _kappa(f.kappa), landis_koch(f.kappa))
+                for m, f in rows
+            ],
+        )
+    )
 
 
 def _print_report(report: StudyReport, sample_id: str, snapshot_id: str, per_mood: bool) -> None:
@@ -104,10 +127,25 @@ def _print_report(report: StudyReport, sample_id: str, snapshot_id: str, per_moo
         + (f", {report.dropped_covers} dropped as not labelled by every rater ({dropped})" if dropped else ""),
         soft_wrap=True,
     )
-    console.print(columns_table("raters", ["rater", "covers labelled", "mean moods per cover"],
-                                [(r.name, r.covers_rated, f"{r.mean_moods:.2f}") for r in report.raters]))  # fmt: skip
-    headers = ["first", "second", "covers", "observed", "micro kappa", "micro band", "macro kappa", "macro band",
-               "moods with kappa", "per-cover kappa"]  # fmt: skip
+    console.print(
+        columns_table(
+            "raters",
+            ["rater", "covers labelled", "mean moods per cover"],
+            [(r.name, r.covers_rated, f"{r.mean_moods:.2f}") for r in report.raters],
+        )
+    )
+    headers = [
+        "first",
+        "second",
+        "covers",
+        "observed",
+        "micro kappa",
+        "micro band",
+        "macro kappa",
+        "macro band",
+        "moods with kappa",
+        "per-cover kappa",
+    ]
     pairs = [*report.pairs, *report.model_pairs]
     console.print(columns_table("agreement (Cohen's kappa)", headers, [_pair_row(p) for p in pairs]))
     if report.model is not None:
@@ -164,7 +202,13 @@ def score(
         opinion = model_opinion(load_rater_model(context.settings(), uri), uri, context.store(), chosen, folder)
     report = score_study(raters, chosen.vocabulary, opinion, top_k)
     if as_json:
-        print_json({"sample_id": chosen.id, "snapshot_id": chosen.snapshot_id, "vocabulary_id": chosen.vocabulary_id,
-                    **report.as_dict()})  # fmt: skip
+        print_json(
+            {
+                "sample_id": chosen.id,
+                "snapshot_id": chosen.snapshot_id,
+                "vocabulary_id": chosen.vocabulary_id,
+                **report.as_dict(),
+            }
+        )
         return
     _print_report(report, chosen.id, chosen.snapshot_id, per_mood)

@@ -29,8 +29,13 @@ def vector_progress(enabled: bool) -> Iterator[Callbacks]:
     if not enabled:
         yield Callbacks()
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=error_console, transient=False) as bar:
         task = bar.add_task("mood-space vectors (covers)", total=None, visible=False)
         yield Callbacks(total=lambda n: bar.update(task, total=n, visible=True), advance=lambda n: bar.advance(task, n))
@@ -64,17 +69,45 @@ def mood_space(
     if album and albums is not None:
         raise typer.BadParameter("give either --albums N or --album ID, not both", param_hint="--albums/--album")
     with error_console.status("placing albums and fitting t-SNE", spinner="dots"):
-        space = draw(context.settings(), model_uri=model, snapshot_id=snapshot, album_ids=album, seed=seed, out=out,
-                     albums=DEFAULT_ALBUMS if albums is None else albums)  # fmt: skip
+        space = draw(
+            context.settings(),
+            model_uri=model,
+            snapshot_id=snapshot,
+            album_ids=album,
+            seed=seed,
+            out=out,
+            albums=DEFAULT_ALBUMS if albums is None else albums,
+        )
     if as_json:
-        print_json({"png": str(space.png_path), "html": str(space.html_path), "model_uri": space.model_uri,
-                    "snapshot_id": space.snapshot_id, "moods": len(space.moods),
-                    "albums": [placed.as_dict() for placed in space.albums], "skipped": space.skipped})  # fmt: skip
+        print_json(
+            {
+                "png": str(space.png_path),
+                "html": str(space.html_path),
+                "model_uri": space.model_uri,
+                "snapshot_id": space.snapshot_id,
+                "moods": len(space.moods),
+                "albums": [placed.as_dict() for placed in space.albums],
+                "skipped": space.skipped,
+            }
+        )
         return
-    rows = [(placed.album_id, placed.title, placed.artist or "", _moods(placed.moods),
-             _moods([mood for mood, _ in placed.predicted])) for placed in space.albums]  # fmt: skip
-    console.print(columns_table(f"{len(space.albums)} albums on a map of {len(space.moods)} moods",
-                                ["album", "title", "artist", "true moods", "predicted"], rows))  # fmt: skip
+    rows = [
+        (
+            placed.album_id,
+            placed.title,
+            placed.artist or "",
+            _moods(placed.moods),
+            _moods([mood for mood, _ in placed.predicted]),
+        )
+        for placed in space.albums
+    ]
+    console.print(
+        columns_table(
+            f"{len(space.albums)} albums on a map of {len(space.moods)} moods",
+            ["album", "title", "artist", "true moods", "predicted"],
+            rows,
+        )
+    )
     console.print(f"model {space.model_uri}  snapshot {space.snapshot_id}", soft_wrap=True)
     console.print(f"wrote {space.png_path} and {space.html_path} (interactive, opens offline)", soft_wrap=True)
     for album_id, reason in space.skipped.items():
@@ -98,10 +131,17 @@ def similar(
         return
     query = result.query
     rows = [
-        (rank, found.album_id, found.title, found.artist or "", f"{found.cosine:.4f}", _moods(found.moods),
-         _moods([mood for mood, _ in found.predicted]))
+        (
+            rank,
+            found.album_id,
+            found.title,
+            found.artist or "",
+            f"{found.cosine:.4f}",
+            _moods(found.moods),
+            _moods([mood for mood, _ in found.predicted]),
+        )
         for rank, found in enumerate(result.albums, start=1)
-    ]  # fmt: skip
+    ]
     heading = f"albums nearest {query.album_id} ({query.title}" + (f" — {query.artist})" if query.artist else ")")
     console.print(columns_table(heading, ["#", "album", "title", "artist", "cosine", "true moods", "predicted"], rows))
     index = result.index

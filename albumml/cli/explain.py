@@ -38,8 +38,13 @@ def cover_progress(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
     if not enabled or total < 2:
         yield lambda: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=error_console) as bar:
         task = bar.add_task("explaining covers", total=total)
         yield lambda: bar.advance(task)
@@ -68,8 +73,9 @@ def explain(
     if (backbone is not None or weights != "default") and not imagenet:
         raise typer.BadParameter("--backbone and --weights apply only with --imagenet; a mood model brings its own")
     if imagenet:
-        outcome, summary = explain_imagenet_covers(covers, backbone or context.settings().train_backbone, weights,
-                                                   out, progress and not as_json)  # fmt: skip
+        outcome, summary = explain_imagenet_covers(
+            covers, backbone or context.settings().train_backbone, weights, out, progress and not as_json
+        )
     else:
         uri = model or f"models:/{context.settings().model_name}@champion"
         outcome, summary = explain_mood_covers(covers, uri, moods, out, progress and not as_json)
@@ -78,8 +84,11 @@ def explain(
     else:
         print_outcome(outcome, summary, imagenet)
     if outcome.failed:
-        error_console.print(f"[bold red]error:[/] {len(outcome.failed)} of {len(covers)} covers could not be explained",
-                            highlight=False, soft_wrap=True)  # fmt: skip
+        error_console.print(
+            f"[bold red]error:[/] {len(outcome.failed)} of {len(covers)} covers could not be explained",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
 
 
@@ -94,14 +103,24 @@ def explain_mood_covers(
     use_tracking(context.settings())
     mood_model = load_model(uri)
     outcome, notes, layer = explain_each(
-        covers, out, progress, "explain",
+        covers,
+        out,
+        progress,
+        "explain",
         explain=lambda image: explain_cover(mood_model, image, moods=moods),
         draw=lambda explanation, path, title: cover_figure(explanation, path, title=title),
-        listing=lambda explanation: ("moods", [{"rank": rank, "mood": m.mood, "score": m.score}
-                                               for rank, m in enumerate(explanation.moods, start=1)]),
-    )  # fmt: skip
-    summary = {"model": uri, "variant": int(mood_model.variant), "backbone": mood_model.backbone.name,
-               "gradcam_layer": layer, "notes": notes}  # fmt: skip
+        listing=lambda explanation: (
+            "moods",
+            [{"rank": rank, "mood": m.mood, "score": m.score} for rank, m in enumerate(explanation.moods, start=1)],
+        ),
+    )
+    summary = {
+        "model": uri,
+        "variant": int(mood_model.variant),
+        "backbone": mood_model.backbone.name,
+        "gradcam_layer": layer,
+        "notes": notes,
+    }
     return outcome, summary
 
 
@@ -116,12 +135,20 @@ def explain_imagenet_covers(
     read = store_reader(context.store()) if weights.startswith("s3://") else None
     pretrained = load_backbone(backbone_name, weights, read=read)
     outcome, notes, layer = explain_each(
-        covers, out, progress, "imagenet",
+        covers,
+        out,
+        progress,
+        "imagenet",
         explain=lambda image: explain_imagenet(pretrained, image),
         draw=lambda explanation, path, title: imagenet_figure(explanation, path, title=title),
-        listing=lambda explanation: ("classes", [{"rank": rank, "class": name, "probability": p}
-                                                 for rank, (name, p) in enumerate(explanation.classes, start=1)]),
-    )  # fmt: skip
+        listing=lambda explanation: (
+            "classes",
+            [
+                {"rank": rank, "class": name, "probability": p}
+                for rank, (name, p) in enumerate(explanation.classes, start=1)
+            ],
+        ),
+    )
     summary = {"backbone": pretrained.name, "weights": pretrained.weights_id, "gradcam_layer": layer, "notes": notes}
     return outcome, summary
 
@@ -170,8 +197,9 @@ def print_outcome(outcome: Outcome, summary: dict[str, Any], imagenet: bool) -> 
     for item in outcome.explained:
         if imagenet:
             rows = [(c["rank"], c["class"], f"{c['probability']:.1%}") for c in item["classes"]]
-            table = columns_table(f"{item['cover']} ({summary['backbone']})", ["#", "ImageNet class", "probability"],
-                                  rows)  # fmt: skip
+            table = columns_table(
+                f"{item['cover']} ({summary['backbone']})", ["#", "ImageNet class", "probability"], rows
+            )
         else:
             rows = [(m["rank"], m["mood"], f"{m['score']:.3f}") for m in item["moods"]]
             table = columns_table(item["cover"], ["#", "mood", "score"], rows)

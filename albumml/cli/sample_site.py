@@ -81,21 +81,40 @@ def generate(
 
     site_dir = _site_dir(out)
     faults = (Faults.typical() if preset is FaultPreset.typical else Faults()).with_overrides(
-        malformed_pages=malformed_pages, missing_covers=missing_covers, corrupt_images=corrupt_images,
-        image_bombs=image_bombs, no_moods_sections=no_moods_sections, unknown_moods=unknown_moods,
-        redirect_loops=redirect_loops, server_errors=server_errors, server_error_attempts=server_error_attempts,
-        slow_pages=slow_pages, slow_seconds=slow_seconds, ajax_failures=ajax_failures,
-    )  # fmt: skip
+        malformed_pages=malformed_pages,
+        missing_covers=missing_covers,
+        corrupt_images=corrupt_images,
+        image_bombs=image_bombs,
+        no_moods_sections=no_moods_sections,
+        unknown_moods=unknown_moods,
+        redirect_loops=redirect_loops,
+        server_errors=server_errors,
+        server_error_attempts=server_error_attempts,
+        slow_pages=slow_pages,
+        slow_seconds=slow_seconds,
+        ajax_failures=ajax_failures,
+    )
     started = time.perf_counter()
     with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TimeRemainingColumn(), console=console, transient=True, disable=as_json,
-    ) as progress:  # fmt: skip
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=as_json,
+    ) as progress:
         task = progress.add_task("rendering pages and covers" if covers else "rendering pages", total=albums)
         manifest = generate_site(
-            site_dir, albums, seed, faults=faults, covers=covers, workers=workers,
+            site_dir,
+            albums,
+            seed,
+            faults=faults,
+            covers=covers,
+            workers=workers,
             progress=lambda done, total: progress.update(task, completed=done),
-        )  # fmt: skip
+        )
     seconds = time.perf_counter() - started
     summary = {
         "folder": str(site_dir),
@@ -137,9 +156,14 @@ def serve(
     from albumml.sample_site import SiteServer
 
     server = SiteServer(
-        _site_dir(site_dir), host, port, server_errors=server_errors, server_error_attempts=server_error_attempts,
-        slow_pages=slow_pages, slow_seconds=slow_seconds,
-    )  # fmt: skip
+        _site_dir(site_dir),
+        host,
+        port,
+        server_errors=server_errors,
+        server_error_attempts=server_error_attempts,
+        slow_pages=slow_pages,
+        slow_seconds=slow_seconds,
+    )
     console.print(
         f"serving {server.site_dir} ({server.manifest.size:,} albums) at [bold]{server.base_url}[/]: "
         f"robots {server.url('/robots.txt')}, sitemap {server.url('/sitemap.xml')}; Ctrl-C stops",

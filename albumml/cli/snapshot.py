@@ -63,7 +63,11 @@ def show(
     if as_json:
         print_json(meta)
         return
-    console.print(key_value_table(f"snapshot {snapshot_id}", [(k, v) for k, v in meta.items() if k not in {
-        "train_label_frequency", "dropped_moods"}]))  # fmt: skip
+    console.print(
+        key_value_table(
+            f"snapshot {snapshot_id}",
+            [(k, v) for k, v in meta.items() if k not in {"train_label_frequency", "dropped_moods"}],
+        )
+    )
     top = sorted(meta["train_label_frequency"].items(), key=lambda item: -item[1])[:10]
     console.print(columns_table("most frequent moods (train)", ["mood", "share"], [(m, f"{f:.3f}") for m, f in top]))

@@ -43,9 +43,13 @@ def verify(
     store = context.store()
     expected = context.catalogue().cover_keys() if with_catalogue else set()
     with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=console, transient=True,
-    ) as progress:  # fmt: skip
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("re-hashing blobs", total=None)
         report = store.verify(expected, workers=workers, progress=lambda n: progress.advance(task, n))
     console.print(f"checked {report.checked:,} blobs ({report.bytes_checked:,} bytes) in {store.url}")

@@ -22,8 +22,14 @@ def training_progress(enabled: bool, epochs: int) -> Iterator[Any]:
     if not enabled:
         yield Callbacks()
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn(), TextColumn("{task.fields[note]}"))  # fmt: skip
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[note]}"),
+    )
     with Progress(*columns, console=error_console, transient=False) as bar:
         covers = bar.add_task("features", total=None, note="")
         epochs_task = bar.add_task("epochs", total=epochs, note="")
@@ -85,11 +91,27 @@ def train(
 
     backbone = backbone or context.settings().train_backbone
     config = TrainConfig(
-        snapshot_id=snapshot, variant=model, backbone=backbone, weights=weights, labels=labels, epochs=epochs,
-        batch_size=batch_size, lr=lr, weight_decay=weight_decay, dropout=dropout, first_k=first_k, patience=patience,
-        seed=seed, device=device, amp=amp, hidden=tuple(int(h) for h in hidden.split(",") if h.strip()),
-        finetune_epochs=finetune, finetune_lr=finetune_lr, loader_workers=loader_workers, report=report,
-    )  # fmt: skip
+        snapshot_id=snapshot,
+        variant=model,
+        backbone=backbone,
+        weights=weights,
+        labels=labels,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        weight_decay=weight_decay,
+        dropout=dropout,
+        first_k=first_k,
+        patience=patience,
+        seed=seed,
+        device=device,
+        amp=amp,
+        hidden=tuple(int(h) for h in hidden.split(",") if h.strip()),
+        finetune_epochs=finetune,
+        finetune_lr=finetune_lr,
+        loader_workers=loader_workers,
+        report=report,
+    )
     with training_progress(progress and not as_json, epochs) as callbacks:
         result = run_training(context.settings(), config, resume=resume, progress=callbacks)
     evaluation = result.evaluation
@@ -99,15 +121,29 @@ def train(
 
         decision = register(context.settings(), result.run_id)
     if as_json:
-        print_json({"run_id": result.run_id, "model_uri": result.model_uri, "best_epoch": result.best_epoch,
-                    "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
-                    "resumed_from": result.resumed_from, "evaluation": evaluation.as_dict(),
-                    "skipped_covers": len(result.skipped_covers),
-                    "registered": None if decision is None else {"version": decision.version,
-                                                                 "promoted": decision.promoted}})  # fmt: skip
+        print_json(
+            {
+                "run_id": result.run_id,
+                "model_uri": result.model_uri,
+                "best_epoch": result.best_epoch,
+                "epochs_run": result.epochs_run,
+                "stopped_early": result.stopped_early,
+                "resumed_from": result.resumed_from,
+                "evaluation": evaluation.as_dict(),
+                "skipped_covers": len(result.skipped_covers),
+                "registered": None
+                if decision is None
+                else {"version": decision.version, "promoted": decision.promoted},
+            }
+        )
         return
-    console.print(columns_table(f"model {model} on snapshot {snapshot}: test split ({evaluation.model.albums} albums)",
-                                ["metric", "model", "label frequency", "random"], evaluation.table()))  # fmt: skip
+    console.print(
+        columns_table(
+            f"model {model} on snapshot {snapshot}: test split ({evaluation.model.albums} albums)",
+            ["metric", "model", "label frequency", "random"],
+            evaluation.table(),
+        )
+    )
     console.print(
         f"run [bold]{result.run_id}[/]  model {result.model_uri}  best epoch {result.best_epoch}/{result.epochs_run}"
         + (" (early stop)" if result.stopped_early else "")
@@ -128,13 +164,15 @@ def print_decision(decision: Any) -> None:
                 ("snapshot", decision.snapshot_id),
                 ("challenger test micro AP", f"{decision.challenger_micro_ap:.4f}"),
                 ("champion", f"v{decision.champion_version}" if decision.champion_version else "none"),
-                ("champion re-measured micro AP", "-" if decision.champion_micro_ap is None
-                 else f"{decision.champion_micro_ap:.4f}"),
+                (
+                    "champion re-measured micro AP",
+                    "-" if decision.champion_micro_ap is None else f"{decision.champion_micro_ap:.4f}",
+                ),
                 ("label-frequency baseline", f"{decision.challenger.label_frequency.micro_ap:.4f}"),
                 ("decision", decision.reason),
             ],
         )
-    )  # fmt: skip
+    )
 
 
 def register(
@@ -146,10 +184,18 @@ def register(
 
     decision = run_gate(context.settings(), run_id)
     if as_json:
-        print_json({"name": decision.name, "version": decision.version, "promoted": decision.promoted,
-                    "challenger_micro_ap": decision.challenger_micro_ap, "champion_version": decision.champion_version,
-                    "champion_micro_ap": decision.champion_micro_ap, "snapshot_id": decision.snapshot_id,
-                    "reason": decision.reason})  # fmt: skip
+        print_json(
+            {
+                "name": decision.name,
+                "version": decision.version,
+                "promoted": decision.promoted,
+                "challenger_micro_ap": decision.challenger_micro_ap,
+                "champion_version": decision.champion_version,
+                "champion_micro_ap": decision.champion_micro_ap,
+                "snapshot_id": decision.snapshot_id,
+                "reason": decision.reason,
+            }
+        )
         return
     print_decision(decision)
 
@@ -173,17 +219,22 @@ def predict(
         open_image(cover)
     use_tracking(context.settings())
     pyfunc = load_pyfunc(model or f"models:/{context.settings().model_name}@champion")
-    frame = pd.DataFrame({"path": [str(c) for c in covers], "genres": [genres] * len(covers),
-                          "year": [year] * len(covers)})  # fmt: skip
+    frame = pd.DataFrame(
+        {"path": [str(c) for c in covers], "genres": [genres] * len(covers), "year": [year] * len(covers)}
+    )
     if year is None:
         frame = frame.drop(columns="year")
     ranked = pyfunc.predict(frame, params={"top": top})
     if as_json:
-        print_json([
-            {"cover": str(cover), "moods": [{"mood": r.mood, "score": r.score}
-                                            for r in ranked[ranked["image"] == i].itertuples()]}
-            for i, cover in enumerate(covers)
-        ])  # fmt: skip
+        print_json(
+            [
+                {
+                    "cover": str(cover),
+                    "moods": [{"mood": r.mood, "score": r.score} for r in ranked[ranked["image"] == i].itertuples()],
+                }
+                for i, cover in enumerate(covers)
+            ]
+        )
         return
     for i, cover in enumerate(covers):
         rows = [(r.rank, r.mood, f"{r.score:.3f}") for r in ranked[ranked["image"] == i].itertuples()]
@@ -206,13 +257,19 @@ def list_models(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         for alias, version in mlflow_client.get_registered_model(settings.model_name).aliases.items():
             aliases.setdefault(str(version), []).append(alias)
     rows = [
-        {"version": v.version, "aliases": ",".join(aliases.get(str(v.version), [])), "run_id": v.run_id,
-         "snapshot": v.tags.get("gate.snapshot_id", ""), "test_micro_ap": v.tags.get("gate.challenger_micro_ap", ""),
-         "decision": v.tags.get("gate.decision", "")}
+        {
+            "version": v.version,
+            "aliases": ",".join(aliases.get(str(v.version), [])),
+            "run_id": v.run_id,
+            "snapshot": v.tags.get("gate.snapshot_id", ""),
+            "test_micro_ap": v.tags.get("gate.challenger_micro_ap", ""),
+            "decision": v.tags.get("gate.decision", ""),
+        }
         for v in sorted(versions, key=lambda v: int(v.version))
-    ]  # fmt: skip
+    ]
     if as_json:
         print_json(rows)
         return
-    console.print(columns_table(settings.model_name, list(rows[0]) if rows else ["version"],
-                                [list(r.values()) for r in rows]))  # fmt: skip
+    console.print(
+        columns_table(settings.model_name, list(rows[0]) if rows else ["version"], [list(r.values()) for r in rows])
+    )

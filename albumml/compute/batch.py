@@ -76,16 +76,50 @@ def batch_client(settings: Settings) -> Any:
 def training_command(config: TrainConfig) -> list[str]:
     """The container's command: the same `albumml train` a local run uses, every knob spelled out, resumable."""
     return [
-        "albumml", "train", "--snapshot", config.snapshot_id, "--model", str(int(config.variant)),
-        "--backbone", config.backbone, "--weights", config.weights, "--labels", config.labels,
-        "--epochs", str(config.epochs), "--batch-size", str(config.batch_size), "--lr", repr(config.lr),
-        "--weight-decay", repr(config.weight_decay), "--hidden", ",".join(str(h) for h in config.hidden),
-        "--dropout", repr(config.dropout), "--first-k", str(config.first_k), "--patience", str(config.patience),
-        "--seed", str(config.seed), "--device", config.device, "--amp" if config.amp else "--no-amp",
-        "--finetune", str(config.finetune_epochs), "--finetune-lr", repr(config.finetune_lr),
-        "--loader-workers", str(config.loader_workers), "--report" if config.report else "--no-report",
-        "--resume", "--no-progress", "--json",
-    ]  # fmt: skip
+        "albumml",
+        "train",
+        "--snapshot",
+        config.snapshot_id,
+        "--model",
+        str(int(config.variant)),
+        "--backbone",
+        config.backbone,
+        "--weights",
+        config.weights,
+        "--labels",
+        config.labels,
+        "--epochs",
+        str(config.epochs),
+        "--batch-size",
+        str(config.batch_size),
+        "--lr",
+        repr(config.lr),
+        "--weight-decay",
+        repr(config.weight_decay),
+        "--hidden",
+        ",".join(str(h) for h in config.hidden),
+        "--dropout",
+        repr(config.dropout),
+        "--first-k",
+        str(config.first_k),
+        "--patience",
+        str(config.patience),
+        "--seed",
+        str(config.seed),
+        "--device",
+        config.device,
+        "--amp" if config.amp else "--no-amp",
+        "--finetune",
+        str(config.finetune_epochs),
+        "--finetune-lr",
+        repr(config.finetune_lr),
+        "--loader-workers",
+        str(config.loader_workers),
+        "--report" if config.report else "--no-report",
+        "--resume",
+        "--no-progress",
+        "--json",
+    ]
 
 
 def job_environment(settings: Settings) -> dict[str, str]:
@@ -129,14 +163,23 @@ def submit(settings: Settings, config: TrainConfig, *, client: Any | None = None
             jobName=job_name(config),
             jobQueue=settings.batch_job_queue,
             jobDefinition=settings.batch_job_definition,
-            parameters={"snapshot": config.snapshot_id, "model": str(int(config.variant)),
-                        "backbone": config.backbone, "epochs": str(config.epochs)},
+            parameters={
+                "snapshot": config.snapshot_id,
+                "model": str(int(config.variant)),
+                "backbone": config.backbone,
+                "epochs": str(config.epochs),
+            },
             containerOverrides={"command": training_command(config), "environment": environment},
-            retryStrategy={"attempts": attempts, "evaluateOnExit": [
-                {"onStatusReason": SPOT_RECLAIM_REASON, "action": "RETRY"}, {"onReason": "*", "action": "EXIT"}]},
+            retryStrategy={
+                "attempts": attempts,
+                "evaluateOnExit": [
+                    {"onStatusReason": SPOT_RECLAIM_REASON, "action": "RETRY"},
+                    {"onReason": "*", "action": "EXIT"},
+                ],
+            },
             timeout={"attemptDurationSeconds": settings.batch_timeout_s},
             tags={"albumml:snapshot": config.snapshot_id, "albumml:run-key": config.run_key()},
-        )  # fmt: skip
+        )
     except (ClientError, BotoCoreError) as exc:
         raise BatchError(
             f"Batch refused the job for queue {settings.batch_job_queue!r} and definition "

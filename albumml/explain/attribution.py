@@ -112,8 +112,11 @@ def gradcam_layer(network: nn.Module, example: torch.Tensor) -> tuple[str, nn.Mo
     finally:
         for handle in handles:
             handle.remove()
-    spatial = [(name, module) for name, module, shape in finished
-               if len(shape) == 4 and shape[-1] > 1 and shape[-2] > 1 and calls[name] == 1]  # fmt: skip
+    spatial = [
+        (name, module)
+        for name, module, shape in finished
+        if len(shape) == 4 and shape[-1] > 1 and shape[-2] > 1 and calls[name] == 1
+    ]
     return spatial[-1] if spatial else None
 
 

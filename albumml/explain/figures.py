@@ -49,8 +49,9 @@ def cover_figure(explanation: CoverExplanation, target: Path | IO[bytes], title:
     Grad-CAM overlays titled with the mood and its score."""
     with_gradcam = any(mood.gradcam is not None for mood in explanation.moods)
     rows = max(1, len(explanation.moods))
-    mosaic = [["cover" if i == 0 else ".", f"saliency{i}", *([f"gradcam{i}"] if with_gradcam else [])]
-              for i in range(rows)]  # fmt: skip
+    mosaic = [
+        ["cover" if i == 0 else ".", f"saliency{i}", *([f"gradcam{i}"] if with_gradcam else [])] for i in range(rows)
+    ]
     figure = _figure(rows, len(mosaic[0]))
     axes = figure.subplot_mosaic(mosaic)
     _show(axes["cover"], explanation.view, "cover (as the model sees it)")
@@ -79,8 +80,12 @@ def imagenet_figure(explanation: ImageNetExplanation, target: Path | IO[bytes], 
         heading = f"{name} {probability:.0%}\n{_gradcam_heading(explanation.gradcam)}"
         _show(axes["gradcam"], overlay(explanation.view, explanation.gradcam), heading)
     top = ", ".join(f"{label} {p:.0%}" for label, p in explanation.classes)
-    return _save(figure, target, title, [f"{explanation.backbone} ImageNet top {len(explanation.classes)}: {top}",
-                                       *explanation.notes])  # fmt: skip
+    return _save(
+        figure,
+        target,
+        title,
+        [f"{explanation.backbone} ImageNet top {len(explanation.classes)}: {top}", *explanation.notes],
+    )
 
 
 def _figure(rows: int, columns: int) -> Figure:

@@ -35,10 +35,16 @@ class IndexMeta:
 
     def as_dict(self) -> dict[str, Any]:
         """The metadata as JSON-ready data."""
-        return {"format": FORMAT, "model_uri": self.model_uri, "identity": self.identity,
-                "vocabulary": self.vocabulary, "with_metadata": self.with_metadata, "albums": self.albums,
-                "updated": self.updated,
-                "failed": {album_id: [f.fingerprint, f.reason] for album_id, f in self.failed.items()}}  # fmt: skip
+        return {
+            "format": FORMAT,
+            "model_uri": self.model_uri,
+            "identity": self.identity,
+            "vocabulary": self.vocabulary,
+            "with_metadata": self.with_metadata,
+            "albums": self.albums,
+            "updated": self.updated,
+            "failed": {album_id: [f.fingerprint, f.reason] for album_id, f in self.failed.items()},
+        }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> IndexMeta:
@@ -46,8 +52,15 @@ class IndexMeta:
         if raw.get("format") != FORMAT:
             raise ValueError(f"format {raw.get('format')}, expected {FORMAT}")
         failed = {album_id: Failure(*entry) for album_id, entry in raw["failed"].items()}
-        return cls(raw["model_uri"], raw["identity"], list(raw["vocabulary"]), bool(raw["with_metadata"]),
-                   int(raw["albums"]), raw["updated"], failed)  # fmt: skip
+        return cls(
+            raw["model_uri"],
+            raw["identity"],
+            list(raw["vocabulary"]),
+            bool(raw["with_metadata"]),
+            int(raw["albums"]),
+            raw["updated"],
+            failed,
+        )
 
 
 def folder(key: str) -> str:

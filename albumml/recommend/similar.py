@@ -63,8 +63,14 @@ class SimilarAlbum:
 
     def as_dict(self) -> dict[str, object]:
         """The album as JSON-ready data."""
-        return {"album_id": self.album_id, "title": self.title, "artist": self.artist, "cosine": self.cosine,
-                "moods": self.moods, "predicted": [{"mood": m, "score": s} for m, s in self.predicted]}  # fmt: skip
+        return {
+            "album_id": self.album_id,
+            "title": self.title,
+            "artist": self.artist,
+            "cosine": self.cosine,
+            "moods": self.moods,
+            "predicted": [{"mood": m, "score": s} for m, s in self.predicted],
+        }
 
 
 @dataclass(frozen=True)
@@ -79,8 +85,13 @@ class SimilarAlbums:
 
     def as_dict(self) -> dict[str, object]:
         """The result as JSON-ready data."""
-        return {"query": self.query.as_dict(), "albums": [album.as_dict() for album in self.albums],
-                "model_uri": self.model_uri, "index": self.index.as_dict(), "query_ms": self.query_ms}  # fmt: skip
+        return {
+            "query": self.query.as_dict(),
+            "albums": [album.as_dict() for album in self.albums],
+            "model_uri": self.model_uri,
+            "index": self.index.as_dict(),
+            "query_ms": self.query_ms,
+        }
 
 
 @dataclass
@@ -163,12 +174,23 @@ def catalogue_index(
     if written:
         meta = save_index(store, model.key, result.index, replace(meta, failed=result.failed))
     status = IndexStatus(
-        key=model.key, location=f"{store.url}/{folder(model.key)}", albums=len(result.index), reused=result.reused,
-        computed=result.computed, removed=result.removed, without_vector=len(result.failed), written=written,
+        key=model.key,
+        location=f"{store.url}/{folder(model.key)}",
+        albums=len(result.index),
+        reused=result.reused,
+        computed=result.computed,
+        removed=result.removed,
+        without_vector=len(result.failed),
+        written=written,
         seconds=time.perf_counter() - started,
-    )  # fmt: skip
-    log.info("mood-space vectors of %d albums: %d reused, %d computed, %d dropped", status.albums, status.reused,
-             status.computed, status.removed)  # fmt: skip
+    )
+    log.info(
+        "mood-space vectors of %d albums: %d reused, %d computed, %d dropped",
+        status.albums,
+        status.reused,
+        status.computed,
+        status.removed,
+    )
     return CatalogueIndex(model, result.index, meta, status, catalogue)
 
 

@@ -34,11 +34,15 @@ def per_mood_ap(
 ) -> list[MoodAP]:
     """AP of every mood with at least one positive test album, best first."""
     rows = [
-        MoodAP(mood, float(average_precision_score(truth[:, j], scores[:, j])), float(train_frequency[j]),
-               int(truth[:, j].sum()))
+        MoodAP(
+            mood,
+            float(average_precision_score(truth[:, j], scores[:, j])),
+            float(train_frequency[j]),
+            int(truth[:, j].sum()),
+        )
         for j, mood in enumerate(vocabulary)
         if truth[:, j].any()
-    ]  # fmt: skip
+    ]
     return sorted(rows, key=lambda row: -row.average_precision)
 
 

@@ -40,8 +40,11 @@ def champion_figure(settings: Settings) -> ChampionFigure | None:
         return None
     if champion is None or "gate.challenger_micro_ap" not in champion.tags:
         return None
-    return ChampionFigure(str(champion.version), float(champion.tags["gate.challenger_micro_ap"]),
-                          champion.tags.get("gate.snapshot_id", "?"))  # fmt: skip
+    return ChampionFigure(
+        str(champion.version),
+        float(champion.tags["gate.challenger_micro_ap"]),
+        champion.tags.get("gate.snapshot_id", "?"),
+    )
 
 
 def _optional(what: str, notes: list[str], make: Callable[[], Any]) -> Any:
@@ -65,9 +68,14 @@ def saliency_examples(model: MoodModel, store: Store, snapshot: Snapshot, count:
         explanation = explain_cover(model, open_image(store.get_blob(row["cover_key"]), row["album_id"]), moods=3)
         buffer = io.BytesIO()
         cover_figure(explanation, buffer, title=f"album {row['album_id']}")
-        figures.append(ReportFigure(f"What the model looked at: album {row['album_id']}", buffer.getvalue(),
-                                    f"true moods: {', '.join(row['moods'][:6])}; left: vanilla-gradient saliency, "
-                                    "right: Grad-CAM, for its top three moods"))  # fmt: skip
+        figures.append(
+            ReportFigure(
+                f"What the model looked at: album {row['album_id']}",
+                buffer.getvalue(),
+                f"true moods: {', '.join(row['moods'][:6])}; left: vanilla-gradient saliency, "
+                "right: Grad-CAM, for its top three moods",
+            )
+        )
     return figures
 
 
@@ -91,13 +99,26 @@ def build_report(
     notes: list[str] = []
     frequency = snapshot.meta.get("train_label_frequency", {})
     moods = per_mood_ap(truth, scores, model.vocabulary, np.array([frequency.get(m, 0.0) for m in model.vocabulary]))
-    confusions = _optional("table of confused near-synonyms", notes, lambda: confused_pairs(
-        truth, scores, model.vocabulary, _label_vectors(model, store))) or []  # fmt: skip
-    figures = [ReportFigure(title, path.read_bytes(), caption) for title, path, caption in (
-        ("Loss and validation micro AP per epoch", plots.get("loss"), "early stopping keeps the best epoch"),
-        ("Precision-recall curves (micro)", plots.get("pr"), "the model beside the label-frequency and random "
-                                                              "baselines on the test split"),
-    ) if path is not None and path.exists()]  # fmt: skip
+    confusions = (
+        _optional(
+            "table of confused near-synonyms",
+            notes,
+            lambda: confused_pairs(truth, scores, model.vocabulary, _label_vectors(model, store)),
+        )
+        or []
+    )
+    figures = [
+        ReportFigure(title, path.read_bytes(), caption)
+        for title, path, caption in (
+            ("Loss and validation micro AP per epoch", plots.get("loss"), "early stopping keeps the best epoch"),
+            (
+                "Precision-recall curves (micro)",
+                plots.get("pr"),
+                "the model beside the label-frequency and random baselines on the test split",
+            ),
+        )
+        if path is not None and path.exists()
+    ]
     links: dict[str, str] = {}
     space = _optional("mood-space map", notes, lambda: _mood_space(model, store, snapshot))
     if space is not None:
@@ -108,9 +129,16 @@ def build_report(
     figures += _optional("saliency examples", notes, lambda: saliency_examples(model, store, snapshot, examples)) or []
     content = ReportContent(
         title=f"Model {int(model.variant)} on {model.backbone.name}: snapshot {snapshot.id[:12]}",
-        run_id=run_id, facts=facts, evaluation=evaluation, champion=champion_figure(settings), moods=moods,
-        confusions=confusions, figures=figures, links=links, notes=notes,
-    )  # fmt: skip
+        run_id=run_id,
+        facts=facts,
+        evaluation=evaluation,
+        champion=champion_figure(settings),
+        moods=moods,
+        confusions=confusions,
+        figures=figures,
+        links=links,
+        notes=notes,
+    )
     path = out / REPORT_NAME
     path.write_text(render(content), encoding="utf-8")
     return path

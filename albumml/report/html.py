@@ -81,8 +81,10 @@ def _metrics_table(content: ReportContent) -> str:
             f'<td class="n">{getattr(evaluation.random, name):.4f}</td><td class="n">{champion}</td></tr>'
         )
     if evaluation.semantic_closeness is not None:
-        rows.append(f'<tr><td>semantic_closeness</td><td class="n">{evaluation.semantic_closeness:.4f}</td>'
-                    "<td></td><td></td><td></td></tr>")  # fmt: skip
+        rows.append(
+            f'<tr><td>semantic_closeness</td><td class="n">{evaluation.semantic_closeness:.4f}</td>'
+            "<td></td><td></td><td></td></tr>"
+        )
     return f"<table>{header}{''.join(rows)}</table>"
 
 
@@ -92,8 +94,10 @@ def _moods_table(title: str, moods: list[MoodAP]) -> str:
         f'<td class="n">{m.train_frequency:.1%}</td><td class="n">{m.test_albums}</td></tr>'
         for m in moods
     )
-    return (f"<div><h3>{escape(title)}</h3><table><tr><th>mood</th><th>AP</th><th>train frequency</th>"
-            f"<th>test albums</th></tr>{rows}</table></div>")  # fmt: skip
+    return (
+        f"<div><h3>{escape(title)}</h3><table><tr><th>mood</th><th>AP</th><th>train frequency</th>"
+        f"<th>test albums</th></tr>{rows}</table></div>"
+    )
 
 
 def _confusions_table(pairs: list[ConfusedPair]) -> str:
@@ -104,8 +108,10 @@ def _confusions_table(pairs: list[ConfusedPair]) -> str:
         f'<td class="n">{p.cosine:.2f}</td></tr>'
         for p in pairs
     )
-    return ("<table><tr><th>true mood (missed)</th><th>guessed instead</th><th>albums</th>"
-            f"<th>label cosine</th></tr>{rows}</table>")  # fmt: skip
+    return (
+        "<table><tr><th>true mood (missed)</th><th>guessed instead</th><th>albums</th>"
+        f"<th>label cosine</th></tr>{rows}</table>"
+    )
 
 
 def render(content: ReportContent, extremes: int = 10) -> str:
@@ -115,9 +121,11 @@ def render(content: ReportContent, extremes: int = 10) -> str:
         standing = "No champion is registered yet."
     else:
         better = content.evaluation.model.micro_ap > champion.micro_ap
-        standing = (f"Champion v{escape(champion.version)} recorded test micro AP {champion.micro_ap:.4f} on snapshot "
-                    f"{escape(champion.snapshot_id)}; this run {'beats' if better else 'does not beat'} that figure "
-                    "(the registry's gate re-measures both on one split before promoting).")  # fmt: skip
+        standing = (
+            f"Champion v{escape(champion.version)} recorded test micro AP {champion.micro_ap:.4f} on snapshot "
+            f"{escape(champion.snapshot_id)}; this run {'beats' if better else 'does not beat'} that figure "
+            "(the registry's gate re-measures both on one split before promoting)."
+        )
     facts = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in content.facts.items())
     links = "".join(f'<li><a href="{escape(href)}">{escape(text)}</a></li>' for text, href in content.links.items())
     notes = "".join(f'<p class="note">{escape(note)}</p>' for note in content.notes)

@@ -56,9 +56,14 @@ def _new_review(album: SiteAlbum, rng: np.random.Generator) -> SiteAlbum:
     if author == album.review_author:
         author = names.CRITICS[(names.CRITICS.index(author) + 1) % len(names.CRITICS)]
     paragraphs = names.review_paragraphs(
-        rng, title=album.title, artist=album.artist, year=album.year, genre=album.genres[0].name,
-        style=album.styles[0].name, moods=tuple(m.name for m in album.moods),
-    )  # fmt: skip
+        rng,
+        title=album.title,
+        artist=album.artist,
+        year=album.year,
+        genre=album.genres[0].name,
+        style=album.styles[0].name,
+        moods=tuple(m.name for m in album.moods),
+    )
     return replace(album, review_author=author, review_paragraphs=paragraphs)
 
 

@@ -12,32 +12,53 @@ from html import escape
 from albumml.sample_site.model import BASE_PLACEHOLDER
 
 DISCOVER_GENRES = (
-    ("Blues", "/genre/blues-ma0000002467"), ("Classical", "/genre/classical-ma0000002521"),
-    ("Country", "/genre/country-ma0000002532"), ("Electronic", "/genre/electronic-ma0000002572"),
-    ("Folk", "/genre/folk-ma0000002592"), ("International", "/genre/international-ma0000002660"),
-    ("Jazz", "/genre/jazz-ma0000002674"), ("Latin", "/genre/latin-ma0000002692"),
-    ("New Age", "/genre/new-age-ma0000002745"), ("Pop/Rock", "/genre/pop-rock-ma0000002613"),
-    ("Rap", "/genre/rap-ma0000002816"), ("R&B", "/genre/r-b-ma0000002809"),
-    ("Reggae", "/genre/reggae-ma0000002820"), ("Stage & Screen", "/genre/stage-screen-ma0000004432"),
-)  # fmt: skip
+    ("Blues", "/genre/blues-ma0000002467"),
+    ("Classical", "/genre/classical-ma0000002521"),
+    ("Country", "/genre/country-ma0000002532"),
+    ("Electronic", "/genre/electronic-ma0000002572"),
+    ("Folk", "/genre/folk-ma0000002592"),
+    ("International", "/genre/international-ma0000002660"),
+    ("Jazz", "/genre/jazz-ma0000002674"),
+    ("Latin", "/genre/latin-ma0000002692"),
+    ("New Age", "/genre/new-age-ma0000002745"),
+    ("Pop/Rock", "/genre/pop-rock-ma0000002613"),
+    ("Rap", "/genre/rap-ma0000002816"),
+    ("R&B", "/genre/r-b-ma0000002809"),
+    ("Reggae", "/genre/reggae-ma0000002820"),
+    ("Stage & Screen", "/genre/stage-screen-ma0000004432"),
+)
 DISCOVER_MOODS = (
-    ("Aggressive", "/mood/aggressive-xa0000000694"), ("Bittersweet", "/mood/bittersweet-xa0000000946"),
-    ("Druggy", "/mood/druggy-xa0000000979"), ("Energetic", "/mood/energetic-xa0000000990"),
-    ("Happy", "/mood/happy-xa0000001016"), ("Hypnotic", "/mood/hypnotic-xa0000000719"),
-    ("Laid Back/Mellow", "/mood/laid-back-mellow-xa0000001032"), ("Melancholy", "/mood/melancholy-xa0000000734"),
-    ("Passionate", "/mood/passionate-xa0000001062"), ("Romantic", "/mood/romantic-xa0000000758"),
-    ("Sad", "/mood/sad-xa0000000761"), ("Sentimental", "/mood/sentimental-xa0000000765"),
-    ("Sexy", "/mood/sexy-xa0000000770"), ("Trippy", "/mood/trippy-xa0000000749"),
-)  # fmt: skip
+    ("Aggressive", "/mood/aggressive-xa0000000694"),
+    ("Bittersweet", "/mood/bittersweet-xa0000000946"),
+    ("Druggy", "/mood/druggy-xa0000000979"),
+    ("Energetic", "/mood/energetic-xa0000000990"),
+    ("Happy", "/mood/happy-xa0000001016"),
+    ("Hypnotic", "/mood/hypnotic-xa0000000719"),
+    ("Laid Back/Mellow", "/mood/laid-back-mellow-xa0000001032"),
+    ("Melancholy", "/mood/melancholy-xa0000000734"),
+    ("Passionate", "/mood/passionate-xa0000001062"),
+    ("Romantic", "/mood/romantic-xa0000000758"),
+    ("Sad", "/mood/sad-xa0000000761"),
+    ("Sentimental", "/mood/sentimental-xa0000000765"),
+    ("Sexy", "/mood/sexy-xa0000000770"),
+    ("Trippy", "/mood/trippy-xa0000000749"),
+)
 DISCOVER_THEMES = (
-    ("Background Music", "/theme/background-music-ma0000006329"), ("Celebration", "/theme/celebration-ma0000005042"),
-    ("Cool & Cocky", "/theme/cool-cocky-ma0000006328"), ("Drinking", "/theme/drinking-ma0000004252"),
-    ("Hanging Out", "/theme/hanging-out-ma0000006297"), ("In Love", "/theme/in-love-ma0000005076"),
-    ("Introspection", "/theme/introspection-ma0000006318"), ("Late Night", "/theme/late-night-ma0000006321"),
-    ("Partying", "/theme/partying-ma0000004272"), ("Rainy Day", "/theme/rainy-day-ma0000005096"),
-    ("Relaxation", "/theme/relaxation-ma0000006314"), ("Road Trip", "/theme/road-trip-ma0000006287"),
-    ("Romantic Evening", "/theme/romantic-evening-ma0000006312"), ("Sex", "/theme/sex-ma0000005107"),
-)  # fmt: skip
+    ("Background Music", "/theme/background-music-ma0000006329"),
+    ("Celebration", "/theme/celebration-ma0000005042"),
+    ("Cool & Cocky", "/theme/cool-cocky-ma0000006328"),
+    ("Drinking", "/theme/drinking-ma0000004252"),
+    ("Hanging Out", "/theme/hanging-out-ma0000006297"),
+    ("In Love", "/theme/in-love-ma0000005076"),
+    ("Introspection", "/theme/introspection-ma0000006318"),
+    ("Late Night", "/theme/late-night-ma0000006321"),
+    ("Partying", "/theme/partying-ma0000004272"),
+    ("Rainy Day", "/theme/rainy-day-ma0000005096"),
+    ("Relaxation", "/theme/relaxation-ma0000006314"),
+    ("Road Trip", "/theme/road-trip-ma0000006287"),
+    ("Romantic Evening", "/theme/romantic-evening-ma0000006312"),
+    ("Sex", "/theme/sex-ma0000005107"),
+)
 
 
 def _columns(kind: str, links: tuple[tuple[str, str], ...], all_label: str, all_href: str) -> str:

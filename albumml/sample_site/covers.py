@@ -198,9 +198,10 @@ def _glow(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> Mask:
 
 def _bokeh(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> Mask:
     mask = _circles(rng, yy, int(rng.integers(10, 20)), (0.03, 0.09))
-    return np.asarray(
-        Image.fromarray((mask * 255).astype(np.uint8), "L").filter(ImageFilter.BoxBlur(2)), dtype=np.float32
-    ) / 255.0  # fmt: skip
+    return (
+        np.asarray(Image.fromarray((mask * 255).astype(np.uint8), "L").filter(ImageFilter.BoxBlur(2)), dtype=np.float32)
+        / 255.0
+    )
 
 
 def _pinstripes(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> Mask:

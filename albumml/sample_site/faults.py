@@ -23,8 +23,14 @@ NO_MOODS_SECTION = "no_moods_section"
 UNKNOWN_MOOD = "unknown_mood"
 REDIRECT_LOOP = "redirect_loop"
 CONTENT_FAULTS = (
-    MALFORMED_PAGE, MISSING_COVER, CORRUPT_IMAGE, IMAGE_BOMB, NO_MOODS_SECTION, UNKNOWN_MOOD, REDIRECT_LOOP,
-)  # fmt: skip
+    MALFORMED_PAGE,
+    MISSING_COVER,
+    CORRUPT_IMAGE,
+    IMAGE_BOMB,
+    NO_MOODS_SECTION,
+    UNKNOWN_MOOD,
+    REDIRECT_LOOP,
+)
 SERVER_ERROR = "server_error"
 SLOW = "slow"
 AJAX_FAILURE = "ajax_failure"
@@ -83,9 +89,15 @@ class Faults:
             if value < 0:
                 raise SampleSiteError(f"fault knob {item.name}={value} is negative; use 0 to turn it off")
         shares = (
-            self.malformed_pages, self.missing_covers, self.corrupt_images, self.no_moods_sections,
-            self.unknown_moods, self.server_errors, self.slow_pages, self.ajax_failures,
-        )  # fmt: skip
+            self.malformed_pages,
+            self.missing_covers,
+            self.corrupt_images,
+            self.no_moods_sections,
+            self.unknown_moods,
+            self.server_errors,
+            self.slow_pages,
+            self.ajax_failures,
+        )
         if any(share > 1 for share in shares):
             raise SampleSiteError("fault shares are fractions of albums between 0 and 1 (e.g. 0.02 for 2%)")
         if self.server_error_attempts < 1:

@@ -221,7 +221,11 @@ def generate_site(
     manifest = Manifest(seed=seed, size=albums, covers_rendered=covers, faults=faults, albums=tuple(built))
     write_manifest(out, manifest)
     logger.info(
-        "generated %d albums (seed %d, covers %s) in %s in %.1f s", albums, seed, covers, out,
+        "generated %d albums (seed %d, covers %s) in %s in %.1f s",
+        albums,
+        seed,
+        covers,
+        out,
         time.perf_counter() - started,
-    )  # fmt: skip
+    )
     return manifest

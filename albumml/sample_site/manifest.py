@@ -178,17 +178,29 @@ class Route:
     def of(cls, album: SiteAlbum) -> Route:
         """The route of an album."""
         return cls(
-            album.index, album.path, album.design, album.cover, album.lastmod, album.faults, album.corrupt_kind,
+            album.index,
+            album.path,
+            album.design,
+            album.cover,
+            album.lastmod,
+            album.faults,
+            album.corrupt_kind,
             tuple(mood.name for mood in album.moods[:COVER_MOODS]),
-        )  # fmt: skip
+        )
 
     def to_json(self) -> list[Any]:
         """A compact row for the routes file."""
         cover = self.cover
         return [
-            self.index, self.path, self.design, [cover.file, cover.format, cover.width, cover.height, cover.variant],
-            self.lastmod.isoformat(), list(self.faults), self.corrupt_kind, list(self.cover_moods),
-        ]  # fmt: skip
+            self.index,
+            self.path,
+            self.design,
+            [cover.file, cover.format, cover.width, cover.height, cover.variant],
+            self.lastmod.isoformat(),
+            list(self.faults),
+            self.corrupt_kind,
+            list(self.cover_moods),
+        ]
 
     @classmethod
     def from_json(cls, row: list[Any]) -> Route:

@@ -15,9 +15,19 @@ from albumml.sample_site.model import BASE_PLACEHOLDER, SiteAlbum, Tag, w3c_date
 from albumml.sample_site.vocabulary import slugify
 
 MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
-)  # fmt: skip
+)
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 PRE2023_TRUNCATE_AT = "<hgroup>"
 V2023_TRUNCATE_AT = '<h1 id="albumTitle">'

@@ -177,12 +177,17 @@ def _album(seed: int, index: int, album_id: str, artists: list[_Artist]) -> Site
     author = names.critic(rng) if reviewed else None
     paragraphs = (
         names.review_paragraphs(
-            rng, title=title, artist=artist.name, year=year, genre=genres[0], style=styles[0].name,
+            rng,
+            title=title,
+            artist=artist.name,
+            year=year,
+            genre=genres[0],
+            style=styles[0].name,
             moods=tuple(m.name for m in moods),
         )
         if reviewed
         else ()
-    )  # fmt: skip
+    )
     tracks = names.track_titles(rng, 6 + names.below(rng, 9))
     duration_s = 1_800 + names.below(rng, 3_000)
     cover = _cover(rng, album_id)

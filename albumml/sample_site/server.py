@@ -53,8 +53,16 @@ PLACEHOLDER = BASE_PLACEHOLDER.encode()
 ESCAPED_PLACEHOLDER = PLACEHOLDER.replace(b"/", b"\\/")  # as JSON with escaped slashes (imageGallery) writes it
 
 ALBUM, MOODS_AJAX, REVIEW_AJAX, COVER, SITEMAP, ROBOTS, LISTING, REDIRECT, OTHER = (
-    "album", "moods_ajax", "review_ajax", "cover", "sitemap", "robots", "listing", "redirect", "other",
-)  # fmt: skip
+    "album",
+    "moods_ajax",
+    "review_ajax",
+    "cover",
+    "sitemap",
+    "robots",
+    "listing",
+    "redirect",
+    "other",
+)
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,9 @@ log = logging.getLogger(__name__)
 class CoverImages(Dataset[tuple[torch.Tensor, int]]):
     """The covers of one split as model inputs (decoded at reduced size, optionally flipped), with their row."""
 
-    def __init__(self, store: Store, cover_keys: list[str], transform: Callable[[Any], torch.Tensor], *,
-                 augment: bool) -> None:  # fmt: skip
+    def __init__(
+        self, store: Store, cover_keys: list[str], transform: Callable[[Any], torch.Tensor], *, augment: bool
+    ) -> None:
         self.store, self.cover_keys, self.transform = store, cover_keys, transform
         self.flip = v2.RandomHorizontalFlip() if augment else None
 
@@ -50,12 +51,24 @@ class CoverImages(Dataset[tuple[torch.Tensor, int]]):
         return self.transform(image), row
 
 
-def loader(store: Store, keys: list[str], backbone: Backbone, config: TrainConfig, *, train: bool,
-           generator: torch.Generator | None = None) -> DataLoader[Any]:  # fmt: skip
+def loader(
+    store: Store,
+    keys: list[str],
+    backbone: Backbone,
+    config: TrainConfig,
+    *,
+    train: bool,
+    generator: torch.Generator | None = None,
+) -> DataLoader[Any]:
     """Batches of a split's covers, read and decoded in worker processes."""
-    return DataLoader(CoverImages(store, keys, backbone.transform, augment=train), batch_size=config.batch_size,
-                      shuffle=train, generator=generator, num_workers=config.loader_workers,
-                      drop_last=train and len(keys) > config.batch_size)  # fmt: skip
+    return DataLoader(
+        CoverImages(store, keys, backbone.transform, augment=train),
+        batch_size=config.batch_size,
+        shuffle=train,
+        generator=generator,
+        num_workers=config.loader_workers,
+        drop_last=train and len(keys) > config.batch_size,
+    )
 
 
 @torch.no_grad()
@@ -94,10 +107,12 @@ def finetune(
     """Phase 3b: backbone and head trained together; returns the tuned backbone and the splits' new features."""
     extractor = backbone.extractor.to(device)
     amp = device == "cuda" and config.amp
-    optimizer = torch.optim.AdamW([
-        {"params": extractor.parameters(), "lr": config.finetune_lr},
-        {"params": head.parameters(), "lr": config.lr * 0.1},
-    ])  # fmt: skip
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": extractor.parameters(), "lr": config.finetune_lr},
+            {"params": head.parameters(), "lr": config.lr * 0.1},
+        ]
+    )
     fresh = {"epoch": 0, "best_ap": -1.0, "best_epoch": 0, "bad_epochs": 0, "history": []}
     tuned = state["finetune"] = {**fresh, **state.get("finetune", {})}
     if tuned["epoch"]:
@@ -106,10 +121,15 @@ def finetune(
         optimizer.load_state_dict(tuned["optimizer"])
     else:
         if "initial_ap" not in tuned:
-            tuned["initial_ap"] = _validation_ap(head, splits["validation"], splits["validation"].features,
-                                                 label_vectors)  # fmt: skip
-        tuned.update(initial_extractor=_copy(extractor), initial_head=_copy(head), best_extractor=_copy(extractor),
-                     best_head=_copy(head))  # fmt: skip
+            tuned["initial_ap"] = _validation_ap(
+                head, splits["validation"], splits["validation"].features, label_vectors
+            )
+        tuned.update(
+            initial_extractor=_copy(extractor),
+            initial_head=_copy(head),
+            best_extractor=_copy(extractor),
+            best_head=_copy(head),
+        )
     generator = torch.Generator().manual_seed(config.seed + 7919 * (tuned["epoch"] + 1))
     train, validation = splits["train"], splits["validation"]
     train_batches = loader(store, cover_keys["train"], backbone, config, train=True, generator=generator)
@@ -122,8 +142,12 @@ def finetune(
             optimizer.zero_grad()
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
                 features = extractor(images.to(device))
-                batch = HeadData(features.float(), train.truth[rows], train.ordered_moods[rows],
-                                 train.metadata[rows] if train.metadata is not None else None)  # fmt: skip
+                batch = HeadData(
+                    features.float(),
+                    train.truth[rows],
+                    train.ordered_moods[rows],
+                    train.metadata[rows] if train.metadata is not None else None,
+                )
                 loss = loss_of(head, batch, torch.arange(len(rows)), label_vectors, config.first_k)
             loss.backward()
             optimizer.step()
@@ -132,23 +156,30 @@ def finetune(
         ap = _validation_ap(head, validation, features, label_vectors)
         seconds = time.perf_counter() - started
         if ap > tuned["best_ap"]:
-            tuned.update(best_ap=ap, best_epoch=epoch, bad_epochs=0, best_extractor=_copy(extractor),
-                         best_head=_copy(head))  # fmt: skip
+            tuned.update(
+                best_ap=ap, best_epoch=epoch, bad_epochs=0, best_extractor=_copy(extractor), best_head=_copy(head)
+            )
         else:
             tuned["bad_epochs"] += 1
         loss_mean = total / max(batches, 1)
         tuned["history"].append([epoch, loss_mean, ap, seconds])
-        tuned.update(epoch=epoch, extractor=extractor.state_dict(), head=head.state_dict(),
-                     optimizer=optimizer.state_dict())  # fmt: skip
-        mlflow.log_metrics({"finetune_train_loss": loss_mean, "finetune_validation_micro_ap": ap,
-                            "finetune_epoch_seconds": seconds}, step=epoch)  # fmt: skip
+        tuned.update(
+            epoch=epoch, extractor=extractor.state_dict(), head=head.state_dict(), optimizer=optimizer.state_dict()
+        )
+        mlflow.log_metrics(
+            {"finetune_train_loss": loss_mean, "finetune_validation_micro_ap": ap, "finetune_epoch_seconds": seconds},
+            step=epoch,
+        )
         checkpoints.save(state["epoch"] + epoch, state)
         log.info("fine-tune epoch %d: loss %.4f, validation micro AP %.4f (%.0f s)", epoch, loss_mean, ap, seconds)
         if tuned["bad_epochs"] >= config.patience:
             break
     if tuned["best_ap"] <= tuned["initial_ap"]:
-        log.info("fine-tuning did not beat the head alone on validation (%.4f <= %.4f): keeping the frozen backbone",
-                 tuned["best_ap"], tuned["initial_ap"])  # fmt: skip
+        log.info(
+            "fine-tuning did not beat the head alone on validation (%.4f <= %.4f): keeping the frozen backbone",
+            tuned["best_ap"],
+            tuned["initial_ap"],
+        )
         extractor.load_state_dict(tuned["initial_extractor"])
         head.load_state_dict(tuned["initial_head"])
         return replace(backbone, extractor=extractor), splits

@@ -309,9 +309,15 @@ def test_evaluation(model: MoodModel, splits: dict[str, HeadData], data: Trainin
             points = model.head.eval()(test.features, test.metadata).float().cpu().numpy()
         label_vectors = model.label_vectors.cpu().numpy()
     evaluation = evaluation_of(
-        "test", truth, scores, train_truth, points=points, label_vectors=label_vectors, skipped=len(data.skipped),
+        "test",
+        truth,
+        scores,
+        train_truth,
+        points=points,
+        label_vectors=label_vectors,
+        skipped=len(data.skipped),
         seed=seed,
-    )  # fmt: skip
+    )
     curves = {
         "model": scores,
         "label frequency": frequency_baseline(train_truth, len(truth)),
@@ -343,8 +349,10 @@ def log_outcome(
         root = Path(folder)
         (root / "evaluation.json").write_text(json.dumps(evaluation.as_dict(), indent=1))
         mlflow.log_artifact(str(root / "evaluation.json"))
-        figures = {"loss": plots.loss_curves(state["history"], root / "loss_curves.png"),
-                   "pr": plots.pr_curves(outcome.truth, outcome.scores, root / "pr_curves.png")}  # fmt: skip
+        figures = {
+            "loss": plots.loss_curves(state["history"], root / "loss_curves.png"),
+            "pr": plots.pr_curves(outcome.truth, outcome.scores, root / "pr_curves.png"),
+        }
         for path in figures.values():
             mlflow.log_artifact(str(path), "plots")
         if report is not None:
@@ -364,14 +372,26 @@ def run_report(
     def write(folder: Path, figures: dict[str, Path]) -> Path:
         from albumml.report.build import build_report
 
-        facts = {"model": f"{int(config.variant)} ({model.variant.name.lower().replace('_', ' ')})",
-                 "backbone": f"{config.backbone} ({model.backbone.weights_id})", "snapshot": config.snapshot_id,
-                 "test albums": str(outcome.evaluation.model.albums), "moods": str(len(model.vocabulary))}  # fmt: skip
+        facts = {
+            "model": f"{int(config.variant)} ({model.variant.name.lower().replace('_', ' ')})",
+            "backbone": f"{config.backbone} ({model.backbone.weights_id})",
+            "snapshot": config.snapshot_id,
+            "test albums": str(outcome.evaluation.model.albums),
+            "moods": str(len(model.vocabulary)),
+        }
         return build_report(
-            settings, store, model, load_snapshot(store, config.snapshot_id), run_id=run_id, facts=facts,
-            evaluation=outcome.evaluation, truth=outcome.truth, scores=outcome.scores["model"], plots=figures,
+            settings,
+            store,
+            model,
+            load_snapshot(store, config.snapshot_id),
+            run_id=run_id,
+            facts=facts,
+            evaluation=outcome.evaluation,
+            truth=outcome.truth,
+            scores=outcome.scores["model"],
+            plots=figures,
             out=folder,
-        )  # fmt: skip
+        )
 
     return write
 
@@ -405,14 +425,30 @@ def train(
     with mlflow_run(settings, config, state.get("mlflow_run_id")) as run:
         if resumed_from is None:
             mlflow.log_params(run_params(config, backbone, data, device))
-            mlflow.set_tags({"snapshot_id": config.snapshot_id, "variant": str(int(config.variant)),
-                             "backbone": config.backbone, "run_key": config.run_key()})  # fmt: skip
+            mlflow.set_tags(
+                {
+                    "snapshot_id": config.snapshot_id,
+                    "variant": str(int(config.variant)),
+                    "backbone": config.backbone,
+                    "run_key": config.run_key(),
+                }
+            )
         state["mlflow_run_id"] = run.info.run_id
         state, stopped_early = fit(config, head, splits, label_vectors, state, optimizer, checkpoints, device, progress)
         head.load_state_dict(state["best_head"])
         if config.finetune_epochs:
-            backbone, splits = finetune(config, backbone, head, splits, cover_keys_of(store, config, data), store,
-                                        label_vectors, state, checkpoints, device)  # fmt: skip
+            backbone, splits = finetune(
+                config,
+                backbone,
+                head,
+                splits,
+                cover_keys_of(store, config, data),
+                store,
+                label_vectors,
+                state,
+                checkpoints,
+                device,
+            )
         model = finish_model(backbone, head, config, data, splits, label_vectors)
         outcome = test_evaluation(model, splits, data, config.seed)
         example = example_cover(store, data.example_cover)

@@ -59,9 +59,15 @@ class PlacedAlbum:
 
     def as_dict(self) -> dict[str, Any]:
         """The album as JSON-ready data."""
-        return {"album_id": self.album_id, "title": self.title, "artist": self.artist, "moods": self.moods,
-                "predicted": [{"mood": m, "score": s} for m, s in self.predicted], "x": self.xy[0],
-                "y": self.xy[1]}  # fmt: skip
+        return {
+            "album_id": self.album_id,
+            "title": self.title,
+            "artist": self.artist,
+            "moods": self.moods,
+            "predicted": [{"mood": m, "score": s} for m, s in self.predicted],
+            "x": self.xy[0],
+            "y": self.xy[1],
+        }
 
 
 @dataclass
@@ -115,8 +121,15 @@ class ChosenAlbum:
 def _from_manifest(row: dict[str, Any], details: dict[str, AlbumDetails]) -> ChosenAlbum:
     about = details.get(row["album_id"])
     year = None if pd.isna(row["year"]) else int(row["year"])
-    return ChosenAlbum(row["album_id"], row["cover_key"], list(row["genres"]), year, list(row["moods"]),
-                   about.title if about else row["album_id"], about.artist if about else None)  # fmt: skip
+    return ChosenAlbum(
+        row["album_id"],
+        row["cover_key"],
+        list(row["genres"]),
+        year,
+        list(row["moods"]),
+        about.title if about else row["album_id"],
+        about.artist if about else None,
+    )
 
 
 def _given_albums(snapshot: Snapshot, catalogue: Catalogue | None, album_ids: Sequence[str]) -> list[ChosenAlbum]:
@@ -136,8 +149,17 @@ def _given_albums(snapshot: Snapshot, catalogue: Catalogue | None, album_ids: Se
         album = details[album_id]
         if album.cover_key is None:
             raise NoVectorError(no_cover_message(album))
-        chosen.append(ChosenAlbum(album.album_id, album.cover_key, list(album.genres), album.year, list(album.moods),
-                              album.title, album.artist))  # fmt: skip
+        chosen.append(
+            ChosenAlbum(
+                album.album_id,
+                album.cover_key,
+                list(album.genres),
+                album.year,
+                list(album.moods),
+                album.title,
+                album.artist,
+            )
+        )
     return chosen
 
 
@@ -203,18 +225,31 @@ def mood_space_figure(
     known = set(vocabulary)
     ranked = model.rank(predictions.scores, top) if placed else []
     albums_on_map = [
-        PlacedAlbum(album.album_id, album.title, album.artist, [m for m in album.moods if m in known], ranked[i],
-                    (float(album_xy[i, 0]), float(album_xy[i, 1])))
+        PlacedAlbum(
+            album.album_id,
+            album.title,
+            album.artist,
+            [m for m in album.moods if m in known],
+            ranked[i],
+            (float(album_xy[i, 0]), float(album_xy[i, 1])),
+        )
         for i, album in enumerate(placed)
-    ]  # fmt: skip
+    ]
     title = (
         f"Mood space: {len(vocabulary)} moods (t-SNE of their label embeddings) and {len(placed)} albums' predictions"
         + (f" ({model_uri}, snapshot {snapshot.id})" if model_uri else f" (snapshot {snapshot.id})")
     )
     space = MoodSpace(
-        vocabulary, mood_xy, albums_on_map, title, matplotlib_figure(vocabulary, mood_xy, albums_on_map, title),
-        plotly_figure(vocabulary, mood_xy, albums_on_map, title), model_uri, snapshot.id, skipped=skipped,
-    )  # fmt: skip
+        vocabulary,
+        mood_xy,
+        albums_on_map,
+        title,
+        matplotlib_figure(vocabulary, mood_xy, albums_on_map, title),
+        plotly_figure(vocabulary, mood_xy, albums_on_map, title),
+        model_uri,
+        snapshot.id,
+        skipped=skipped,
+    )
     if out is not None:
         space.save(out)
     return space
@@ -243,6 +278,13 @@ def mood_space(
         )
     store = open_store(settings)
     return mood_space_figure(
-        analysed.load(), store, load_snapshot(store, snapshot_id), catalogue=catalogue, albums=albums,
-        album_ids=album_ids, seed=seed, model_uri=analysed.describe(), out=out,
-    )  # fmt: skip
+        analysed.load(),
+        store,
+        load_snapshot(store, snapshot_id),
+        catalogue=catalogue,
+        albums=albums,
+        album_ids=album_ids,
+        seed=seed,
+        model_uri=analysed.describe(),
+        out=out,
+    )

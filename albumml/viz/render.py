@@ -14,9 +14,27 @@ if TYPE_CHECKING:
     from albumml.viz.mood_space import PlacedAlbum
 
 PALETTE = (
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f",
-    "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363",
-)  # fmt: skip
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#7f7f7f",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
+    "#636363",
+)
 MOOD_COLOUR = "#9a9a9a"
 
 
@@ -59,9 +77,16 @@ def matplotlib_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequenc
     true_moods = {mood for album in albums for mood in album.moods}
     for mood, (x, y) in zip(moods, mood_xy, strict=True):
         chosen = mood in true_moods
-        axes.annotate(mood, (x, y), xytext=(3, 2), textcoords="offset points", fontsize=7 if chosen else 6,
-                      color="#222222" if chosen else "#707070", fontweight="bold" if chosen else "normal",
-                      zorder=2)  # fmt: skip
+        axes.annotate(
+            mood,
+            (x, y),
+            xytext=(3, 2),
+            textcoords="offset points",
+            fontsize=7 if chosen else 6,
+            color="#222222" if chosen else "#707070",
+            fontweight="bold" if chosen else "normal",
+            zorder=2,
+        )
     for position, album in enumerate(albums):
         tint = colour(position)
         x, y = album.xy
@@ -70,14 +95,29 @@ def matplotlib_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequenc
             axes.plot([x, mx], [y, my], color=tint, alpha=0.45, linewidth=1.0, zorder=3)
         true_xy = np.array([mood_xy[index[mood]] for mood in album.moods]).reshape(-1, 2)
         axes.scatter(true_xy[:, 0], true_xy[:, 1], s=70, facecolors="none", edgecolors=tint, linewidths=1.4, zorder=4)
-        axes.scatter([x], [y], s=220, marker="*", color=tint, edgecolors="black", linewidths=0.6, zorder=5,
-                     label=album_label(album))  # fmt: skip
+        axes.scatter(
+            [x],
+            [y],
+            s=220,
+            marker="*",
+            color=tint,
+            edgecolors="black",
+            linewidths=0.6,
+            zorder=5,
+            label=album_label(album),
+        )
     axes.set_title(title, fontsize=12, loc="left")
     axes.set_xticks([])
     axes.set_yticks([])
     if albums:
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="★ predicted, ○ true moods",
-                    title_fontsize=8, frameon=False)  # fmt: skip
+        axes.legend(
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+            fontsize=8,
+            title="★ predicted, ○ true moods",
+            title_fontsize=8,
+            frameon=False,
+        )
     return figure
 
 
@@ -86,11 +126,20 @@ def plotly_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequence[Pl
     import plotly.graph_objects as go
 
     figure = go.Figure()
-    figure.add_trace(go.Scatter(
-        x=mood_xy[:, 0], y=mood_xy[:, 1], mode="markers+text", name="moods", text=list(moods),
-        hovertext=list(moods), hoverinfo="text", textposition="top center", textfont={"size": 9, "color": "#666"},
-        marker={"size": 6, "color": MOOD_COLOUR},
-    ))  # fmt: skip
+    figure.add_trace(
+        go.Scatter(
+            x=mood_xy[:, 0],
+            y=mood_xy[:, 1],
+            mode="markers+text",
+            name="moods",
+            text=list(moods),
+            hovertext=list(moods),
+            hoverinfo="text",
+            textposition="top center",
+            textfont={"size": 9, "color": "#666"},
+            marker={"size": 6, "color": MOOD_COLOUR},
+        )
+    )
     index = {mood: i for i, mood in enumerate(moods)}
     for position, album in enumerate(albums):
         tint, group = colour(position), album.album_id
@@ -101,24 +150,49 @@ def plotly_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequence[Pl
             mx, my = mood_xy[index[mood]]
             line_x += [x, float(mx), None]
             line_y += [y, float(my), None]
-        figure.add_trace(go.Scatter(
-            x=line_x, y=line_y, mode="lines", line={"color": tint, "width": 1}, opacity=0.5, hoverinfo="skip",
-            legendgroup=group, showlegend=False,
-        ))  # fmt: skip
-        figure.add_trace(go.Scatter(
-            x=[float(mood_xy[index[m], 0]) for m in album.moods], y=[float(mood_xy[index[m], 1]) for m in album.moods],
-            mode="markers", marker={"size": 13, "color": "rgba(0,0,0,0)", "line": {"color": tint, "width": 2}},
-            hovertext=[f"{html.escape(m)}: a true mood of {html.escape(album.title)}" for m in album.moods],
-            hoverinfo="text", legendgroup=group, showlegend=False,
-        ))  # fmt: skip
-        figure.add_trace(go.Scatter(
-            x=[x], y=[y], mode="markers", name=html.escape(album_label(album)), legendgroup=group,
-            marker={"symbol": "star", "size": 18, "color": tint, "line": {"color": "black", "width": 1}},
-            hovertext=[album_hover(album)], hoverinfo="text",
-        ))  # fmt: skip
+        figure.add_trace(
+            go.Scatter(
+                x=line_x,
+                y=line_y,
+                mode="lines",
+                line={"color": tint, "width": 1},
+                opacity=0.5,
+                hoverinfo="skip",
+                legendgroup=group,
+                showlegend=False,
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[float(mood_xy[index[m], 0]) for m in album.moods],
+                y=[float(mood_xy[index[m], 1]) for m in album.moods],
+                mode="markers",
+                marker={"size": 13, "color": "rgba(0,0,0,0)", "line": {"color": tint, "width": 2}},
+                hovertext=[f"{html.escape(m)}: a true mood of {html.escape(album.title)}" for m in album.moods],
+                hoverinfo="text",
+                legendgroup=group,
+                showlegend=False,
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[x],
+                y=[y],
+                mode="markers",
+                name=html.escape(album_label(album)),
+                legendgroup=group,
+                marker={"symbol": "star", "size": 18, "color": tint, "line": {"color": "black", "width": 1}},
+                hovertext=[album_hover(album)],
+                hoverinfo="text",
+            )
+        )
     figure.update_layout(
-        title={"text": html.escape(title), "x": 0.01}, template="plotly_white", height=900,
-        xaxis={"visible": False}, yaxis={"visible": False}, legend={"title": {"text": "★ predicted, ○ true moods"}},
+        title={"text": html.escape(title), "x": 0.01},
+        template="plotly_white",
+        height=900,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        legend={"title": {"text": "★ predicted, ○ true moods"}},
         hoverlabel={"align": "left"},
-    )  # fmt: skip
+    )
     return figure

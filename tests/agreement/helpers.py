@@ -16,8 +16,10 @@ VOCABULARY = ("Bittersweet", "Brash", "Cathartic", "Literate", "Rustic", "Wistfu
 
 def small_sample(albums: int = 6, vocabulary: tuple[str, ...] = VOCABULARY, snapshot_id: str = "snap") -> Sample:
     """A sample of `albums` made-up covers over `vocabulary`."""
-    covers = tuple(SampleCover(f"mw{i:010d}", f"{i:064x}", f"covers/mw{i:010d}.png", ("Pop/Rock",), 1970 + i)
-                   for i in range(1, albums + 1))  # fmt: skip
+    covers = tuple(
+        SampleCover(f"mw{i:010d}", f"{i:064x}", f"covers/mw{i:010d}.png", ("Pop/Rock",), 1970 + i)
+        for i in range(1, albums + 1)
+    )
     return Sample(snapshot_id, "test", 0, vocabulary, covers)
 
 
@@ -34,7 +36,15 @@ def stored_snapshot(store: Store, albums: int = 30) -> Snapshot:
     for i in range(albums):
         key = store.put_blob(png(i)).key
         split = ("test", "train", "validation")[i % 3]
-        rows.append({"album_id": f"mw{i:010d}", "cover_key": key, "moods": ["Brash"], "genres": ["Jazz"],
-                     "year": 1990 + i, "split": split})  # fmt: skip
+        rows.append(
+            {
+                "album_id": f"mw{i:010d}",
+                "cover_key": key,
+                "moods": ["Brash"],
+                "genres": ["Jazz"],
+                "year": 1990 + i,
+                "split": split,
+            }
+        )
     manifest = pd.DataFrame(rows, columns=["album_id", "cover_key", "moods", "genres", "year", "split"])
     return Snapshot("snap30", manifest, list(VOCABULARY), {"id": "snap30"})

@@ -107,8 +107,11 @@ def test_sample_writes_the_sheet_the_page_and_the_covers(study: Study, learning_
 
 
 def test_the_same_seed_draws_the_same_sample(study: Study, tmp_path: Path) -> None:
-    again = json.loads(agreement("sample", "--n", "20", "--seed", "5", "--out", str(tmp_path / "again"), "--json",
-                                 env=study.env).stdout)  # fmt: skip
+    again = json.loads(
+        agreement(
+            "sample", "--n", "20", "--seed", "5", "--out", str(tmp_path / "again"), "--json", env=study.env
+        ).stdout
+    )
     assert again["sample_id"] == study.sample["sample_id"] and again["covers"] == 20
     other = json.loads(agreement("sample", "--n", "20", "--seed", "6", "--json", env=study.env).stdout)
     assert other["sample_id"] != study.sample["sample_id"] and Path(other["folder"]).name.startswith("agreement-")
@@ -160,8 +163,17 @@ def test_a_rater_scored_against_the_champion(analysis_champion: AnalysisChampion
     model_total = sum(f["second_count"] for f in pair["per_mood"].values())
     assert model_total == sum(len(m) for m in study.truth.values())
 
-    text = agreement("score", str(sheet), "--sample", str(study.folder), "--model", analysis_champion.model_uri,
-                     "--top-k", "5", env=env).stdout  # fmt: skip
+    text = agreement(
+        "score",
+        str(sheet),
+        "--sample",
+        str(study.folder),
+        "--model",
+        analysis_champion.model_uri,
+        "--top-k",
+        "5",
+        env=env,
+    ).stdout
     assert "5 per cover" in text and analysis_champion.model_uri in text
 
 
@@ -198,14 +210,27 @@ def test_sheets_away_from_their_sample_need_sample(study: Study, tmp_path: Path)
     ann = fill(study, tmp_path / "ann.csv", "ann", study.truth)
     bob = fill(study, tmp_path / "bob.csv", "bob", study.truth)
     assert "pass --sample" in refused("score", str(ann), str(bob), "--no-model", env=study.env)
-    result = json.loads(agreement("score", str(ann), str(bob), "--sample", str(study.folder / "sample.json"),
-                                  "--no-model", "--json", env=study.env).stdout)  # fmt: skip
+    result = json.loads(
+        agreement(
+            "score",
+            str(ann),
+            str(bob),
+            "--sample",
+            str(study.folder / "sample.json"),
+            "--no-model",
+            "--json",
+            env=study.env,
+        ).stdout
+    )
     assert result["pairs"][0]["micro_kappa"] == 1.0 and result["pairs"][0]["micro_band"] == "almost perfect"
 
 
 def test_a_missing_champion_says_how_to_go_on(study: Study, tmp_path: Path) -> None:
     ann = fill(study, study.folder / "ann-champion.csv", "ann", study.truth)
-    env = {**study.env, "ALBUMML_MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
-           "ALBUMML_MODEL_NAME": "no-such-model"}  # fmt: skip
+    env = {
+        **study.env,
+        "ALBUMML_MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+        "ALBUMML_MODEL_NAME": "no-such-model",
+    }
     message = refused("score", str(ann), env=env)
     assert "models:/no-such-model@champion" in message and "--no-model" in message

@@ -63,8 +63,13 @@ def test_every_figure_matches_sklearn_and_undefined_moods_are_left_out() -> None
     per_cover = [cohen_kappa_score(first[i], second[i]) for i in range(40)]
     assert pair.per_cover_kappa == pytest.approx(np.mean(per_cover))
     as_json = pair.as_dict()
-    assert as_json["per_mood"]["Never"] == {"kappa": None, "band": "undefined", "observed_agreement": 1.0,
-                                            "first_count": 0, "second_count": 0}  # fmt: skip
+    assert as_json["per_mood"]["Never"] == {
+        "kappa": None,
+        "band": "undefined",
+        "observed_agreement": 1.0,
+        "first_count": 0,
+        "second_count": 0,
+    }
     assert as_json["moods_undefined"] == ["Never"] and as_json["macro_band"] == landis_koch(pair.macro_kappa)
 
 
@@ -95,10 +100,22 @@ def test_unknown_moods_are_named_with_close_matches() -> None:
 
 @pytest.mark.parametrize(
     ("kappa", "band"),
-    [(-0.3, "poor"), (-0.004, "slight"), (0.0, "slight"), (0.2, "slight"), (0.204, "slight"), (0.21, "fair"),
-     (0.4, "fair"), (0.41, "moderate"), (0.6, "moderate"), (0.61, "substantial"), (0.8, "substantial"),
-     (0.81, "almost perfect"), (1.0, "almost perfect")],
-)  # fmt: skip
+    [
+        (-0.3, "poor"),
+        (-0.004, "slight"),
+        (0.0, "slight"),
+        (0.2, "slight"),
+        (0.204, "slight"),
+        (0.21, "fair"),
+        (0.4, "fair"),
+        (0.41, "moderate"),
+        (0.6, "moderate"),
+        (0.61, "substantial"),
+        (0.8, "substantial"),
+        (0.81, "almost perfect"),
+        (1.0, "almost perfect"),
+    ],
+)
 def test_landis_koch_bands(kappa: float, band: str) -> None:
     assert landis_koch(kappa) == band
 

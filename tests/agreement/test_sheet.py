@@ -17,8 +17,15 @@ A, B, C = (cover.album_id for cover in SAMPLE.covers[:3])
 
 def sheet(path: Path, rows: list[dict[str, str]], **stamp: str) -> Path:
     """A sheet of this sample with the given rows (album_id, rater, moods), stamped like a real one."""
-    defaults = {"sample_id": SAMPLE.id, "snapshot_id": SAMPLE.snapshot_id, "vocabulary_id": SAMPLE.vocabulary_id,
-                "cover_key": "", "cover": "", "rater": "", "moods": ""}  # fmt: skip
+    defaults = {
+        "sample_id": SAMPLE.id,
+        "snapshot_id": SAMPLE.snapshot_id,
+        "vocabulary_id": SAMPLE.vocabulary_id,
+        "cover_key": "",
+        "cover": "",
+        "rater": "",
+        "moods": "",
+    }
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, COLUMNS)
         writer.writeheader()

@@ -23,7 +23,10 @@ def test_every_pair_of_raters_on_the_covers_all_of_them_labelled() -> None:
         expected = compare({c: x[c] for c in "abcd"}, {c: y[c] for c in "abcd"}, VOCABULARY)
         assert pair.micro_kappa == pytest.approx(expected.micro_kappa)
     assert [(r.name, r.covers_rated, r.mean_moods) for r in report.raters] == [
-        ("ann", 4, 1.75), ("bob", 5, 1.0), ("cel", 4, 1.25)]  # fmt: skip
+        ("ann", 4, 1.75),
+        ("bob", 5, 1.0),
+        ("cel", 4, 1.25),
+    ]
     assert report.model is None and report.model_pairs == []
     assert report.as_dict()["covers_dropped"] == 1
 
@@ -48,14 +51,18 @@ def test_raters_without_a_common_cover_are_refused() -> None:
 def test_top_moods_keep_to_the_vocabulary() -> None:
     scores = np.array([0.9, 0.8, 0.1, 0.7, 0.2])
     assert top_moods(scores, ["Foreign", "Brash", "Rustic", "Literate", "Wistful"], VOCABULARY, 2) == {
-        "Brash", "Literate"}  # fmt: skip
+        "Brash",
+        "Literate",
+    }
 
 
 def _scores_for(labels: dict[str, set[str]], model_vocabulary: list[str]) -> dict[str, np.ndarray]:
     """Scores that rank a cover's labelled moods first (in vocabulary order), the rest by a fixed descending ramp."""
     ramp = np.linspace(0.5, 0.1, len(model_vocabulary))
-    return {c: np.array([1.0 if m in moods else r for m, r in zip(model_vocabulary, ramp, strict=True)])
-            for c, moods in labels.items()}  # fmt: skip
+    return {
+        c: np.array([1.0 if m in moods else r for m, r in zip(model_vocabulary, ramp, strict=True)])
+        for c, moods in labels.items()
+    }
 
 
 def test_a_model_that_ranks_the_raters_moods_first_agrees_perfectly_with_k_from_the_rater() -> None:
@@ -72,11 +79,16 @@ def test_a_fixed_top_k_gives_the_model_k_moods_per_cover() -> None:
     assert report.k_rule == "3 per cover" and len(report.model_pairs) == 2
     ann, _ = report.model_pairs
     # With k = 3 the model adds the ramp's best unchosen moods: cover a gets Brash, Cathartic, Literate.
-    chosen = {"a": {"Brash", "Cathartic", "Literate"}, "b": {"Rustic", "Wistful", "Brash"}, "c": {"Literate", "Brash",
-              "Cathartic"}, "d": {"Brash", "Cathartic", "Wistful"}}  # fmt: skip
+    chosen = {
+        "a": {"Brash", "Cathartic", "Literate"},
+        "b": {"Rustic", "Wistful", "Brash"},
+        "c": {"Literate", "Brash", "Cathartic"},
+        "d": {"Brash", "Cathartic", "Wistful"},
+    }
     assert ann.micro_kappa == pytest.approx(compare(ANN, chosen, VOCABULARY).micro_kappa)
     assert {m: f.second_count for m, f in ann.per_mood.items()} == {
-        m: sum(m in moods for moods in chosen.values()) for m in VOCABULARY}  # fmt: skip
+        m: sum(m in moods for moods in chosen.values()) for m in VOCABULARY
+    }
     assert report.as_dict()["model"]["top_k"] == 3
 
 

@@ -14,8 +14,12 @@ from albumml.config import load_settings
 from albumml.models.heads import Variant
 from albumml.training.config import TrainConfig
 
-PRODUCTION = {"store_url": "s3://bucket/albumml", "mlflow_tracking_uri": "http://mlflow:5000",
-              "batch_job_queue": "gpu", "batch_job_definition": "albumml-train"}  # fmt: skip
+PRODUCTION = {
+    "store_url": "s3://bucket/albumml",
+    "mlflow_tracking_uri": "http://mlflow:5000",
+    "batch_job_queue": "gpu",
+    "batch_job_definition": "albumml-train",
+}
 
 
 def parsed_by_the_cli(command: list[str]) -> dict[str, Any]:
@@ -27,20 +31,49 @@ def parsed_by_the_cli(command: list[str]) -> dict[str, Any]:
 
 def test_the_job_command_is_albumml_train_with_every_knob_of_the_config() -> None:
     config = TrainConfig(
-        snapshot_id="abc123", variant=Variant.EMBEDDING_WITH_METADATA, backbone="resnet50",
-        weights="s3://weights/r50.pt", epochs=7, batch_size=32, lr=3e-4, weight_decay=1e-5, hidden=(256, 128),
-        dropout=0.3, first_k=3, patience=4, seed=11, device="cuda", amp=False, finetune_epochs=3, finetune_lr=5e-5,
-        loader_workers=6, report=False,
-    )  # fmt: skip
+        snapshot_id="abc123",
+        variant=Variant.EMBEDDING_WITH_METADATA,
+        backbone="resnet50",
+        weights="s3://weights/r50.pt",
+        epochs=7,
+        batch_size=32,
+        lr=3e-4,
+        weight_decay=1e-5,
+        hidden=(256, 128),
+        dropout=0.3,
+        first_k=3,
+        patience=4,
+        seed=11,
+        device="cuda",
+        amp=False,
+        finetune_epochs=3,
+        finetune_lr=5e-5,
+        loader_workers=6,
+        report=False,
+    )
     params = parsed_by_the_cli(batch.training_command(config))
-    rebuilt = TrainConfig(snapshot_id=params["snapshot"], variant=Variant(params["model"]), backbone=params["backbone"],
-                          weights=params["weights"], labels=params["labels"], epochs=params["epochs"],
-                          batch_size=params["batch_size"], lr=params["lr"], weight_decay=params["weight_decay"],
-                          hidden=tuple(int(h) for h in params["hidden"].split(",")), dropout=params["dropout"],
-                          first_k=params["first_k"], patience=params["patience"], seed=params["seed"],
-                          device=params["device"], amp=params["amp"], finetune_epochs=params["finetune"],
-                          finetune_lr=params["finetune_lr"], loader_workers=params["loader_workers"],
-                          report=params["report"])  # fmt: skip
+    rebuilt = TrainConfig(
+        snapshot_id=params["snapshot"],
+        variant=Variant(params["model"]),
+        backbone=params["backbone"],
+        weights=params["weights"],
+        labels=params["labels"],
+        epochs=params["epochs"],
+        batch_size=params["batch_size"],
+        lr=params["lr"],
+        weight_decay=params["weight_decay"],
+        hidden=tuple(int(h) for h in params["hidden"].split(",")),
+        dropout=params["dropout"],
+        first_k=params["first_k"],
+        patience=params["patience"],
+        seed=params["seed"],
+        device=params["device"],
+        amp=params["amp"],
+        finetune_epochs=params["finetune"],
+        finetune_lr=params["finetune_lr"],
+        loader_workers=params["loader_workers"],
+        report=params["report"],
+    )
     assert rebuilt == config
     assert rebuilt.run_key() == config.run_key()
     assert params["resume"] is True
@@ -93,10 +126,18 @@ class ScriptedBatch:
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         if status is None:
             raise EndpointConnectionError(endpoint_url="http://batch")
-        return {"jobs": [{"jobId": jobs[0], "jobName": "albumml-train-m1", "status": status,
-                          "statusReason": "Essential container in task exited" if status == "FAILED" else "",
-                          "attempts": self.attempts if status == "FAILED" else [],
-                          "container": {"logStreamName": "albumml-train/default/abc"}}]}  # fmt: skip
+        return {
+            "jobs": [
+                {
+                    "jobId": jobs[0],
+                    "jobName": "albumml-train-m1",
+                    "status": status,
+                    "statusReason": "Essential container in task exited" if status == "FAILED" else "",
+                    "attempts": self.attempts if status == "FAILED" else [],
+                    "container": {"logStreamName": "albumml-train/default/abc"},
+                }
+            ]
+        }
 
     def terminate_job(self, jobId: str, reason: str) -> None:  # noqa: N803
         self.terminated.append(jobId)
@@ -115,8 +156,10 @@ def test_polling_backs_off_rides_out_a_dropped_endpoint_and_returns_on_success(t
 
 def test_a_failed_job_raises_with_each_attempt_and_its_logs(tmp_path) -> None:
     settings = load_settings(home=tmp_path, **PRODUCTION)
-    attempts = [{"statusReason": "Host EC2 (instance i-0abc) terminated.", "container": {"exitCode": 137}},
-                {"container": {"exitCode": 1, "reason": "OutOfMemoryError: Container killed"}}]  # fmt: skip
+    attempts = [
+        {"statusReason": "Host EC2 (instance i-0abc) terminated.", "container": {"exitCode": 137}},
+        {"container": {"exitCode": 1, "reason": "OutOfMemoryError: Container killed"}},
+    ]
     with pytest.raises(BatchJobFailedError) as failed:
         batch.wait(settings, "job-2", client=ScriptedBatch(["RUNNING", "FAILED"], attempts), sleep=lambda s: None)
     message = str(failed.value)

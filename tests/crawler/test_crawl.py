@@ -294,10 +294,18 @@ def test_scrapy_crawl_works_inside_the_project_folder(clean_site: Path, settings
 def test_parse_page_prints_the_parsed_record() -> None:
     fixture = REPOSITORY / "tests" / "fixtures" / "allmusic" / "album_2022_rating_review_moods.html"
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("albumml")), "crawl", "parse-page", str(fixture), "--url",
-         "https://www.allmusic.com/album/music-from-big-pink-mw0000189052"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).with_name("albumml")),
+            "crawl",
+            "parse-page",
+            str(fixture),
+            "--url",
+            "https://www.allmusic.com/album/music-from-big-pink-mw0000189052",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["album_id"] == "mw0000189052" and len(record["moods"]) == 29
@@ -321,16 +329,22 @@ def test_album_urls_without_lastmod_are_refetched_conditionally(clean_site: Path
         urls.write_text("\n".join(served(album.url, server) for album in server.manifest.albums[:12]) + "\n")
         first = subprocess.run(
             [sys.executable, "-m", "crawler", "run", "--urls-file", str(urls), "--no-progress"],
-            env=environment(settings), capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+            env=environment(settings),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert first.returncode == 0, first.stderr[-3000:]
         assert catalogue.stats().albums == 12
         server.reset()
 
         again = subprocess.run(
             [sys.executable, "-m", "crawler", "run", "--urls-file", str(urls), "--no-progress"],
-            env=environment(settings), capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+            env=environment(settings),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert again.returncode == 0, again.stderr[-3000:]
         assert server.count("album", status=304) == 12
         assert server.count("cover") == 0

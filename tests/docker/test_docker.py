@@ -442,8 +442,9 @@ def test_server_versions_match_the_clients_in_the_images() -> None:
     worker, train = args_of(DOCKER / "worker.Dockerfile"), args_of(DOCKER / "train-cuda.Dockerfile")
     prefect_server = image_tag(services()["prefect-server"]["image"])
     assert prefect_server.split("-")[0] == worker["PREFECT_VERSION"]
-    mlflow_base = next(arguments for keyword, arguments in dockerfile_instructions(DOCKER / "mlflow.Dockerfile")
-                       if keyword == "FROM")  # fmt: skip
+    mlflow_base = next(
+        arguments for keyword, arguments in dockerfile_instructions(DOCKER / "mlflow.Dockerfile") if keyword == "FROM"
+    )
     assert image_tag(mlflow_base).removeprefix("v") == worker["MLFLOW_VERSION"] == train["MLFLOW_VERSION"]
 
 

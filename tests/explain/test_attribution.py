@@ -124,9 +124,15 @@ def test_imagenet_gradcam_finds_the_cat_in_its_corner(
 
 @pytest.mark.parametrize(
     ("name", "layer"),
-    [("vgg16", "stages.0"), ("resnet50", "stages.7"), ("efficientnet_b0", "stages.0"), ("convnext_tiny", "stages.0"),
-     ("efficientnet_lite0", "model.bn2"), ("vit_b_16", None)],
-)  # fmt: skip
+    [
+        ("vgg16", "stages.0"),
+        ("resnet50", "stages.7"),
+        ("efficientnet_b0", "stages.0"),
+        ("convnext_tiny", "stages.0"),
+        ("efficientnet_lite0", "model.bn2"),
+        ("vit_b_16", None),
+    ],
+)
 def test_gradcam_looks_at_the_last_convolutional_stage_of_every_backbone(name: str, layer: str | None) -> None:
     with torch.device("meta"):
         skeleton = backbone_skeleton(name)

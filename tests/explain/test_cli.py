@@ -54,8 +54,17 @@ def test_explains_the_champions_top_moods_and_names_the_cover_it_cannot_read(
     bad = tmp_path / "notes.jpg"
     bad.write_text("not a cover")
     out = tmp_path / "figures"
-    done = explain(str(covers[0]), str(bad), str(covers[1]), "--moods", "2", "--out", str(out), "--json",
-                   env=analysis_champion.environment)  # fmt: skip
+    done = explain(
+        str(covers[0]),
+        str(bad),
+        str(covers[1]),
+        "--moods",
+        "2",
+        "--out",
+        str(out),
+        "--json",
+        env=analysis_champion.environment,
+    )
     assert done.returncode == 1, done.stderr
     result = json.loads(done.stdout)
     assert result["model"] == analysis_champion.model_uri
@@ -73,8 +82,9 @@ def test_explains_the_champions_top_moods_and_names_the_cover_it_cannot_read(
     model = load_model(analysis_champion.model_uri)
     for item, cover in zip(result["covers"], covers, strict=False):
         expected = model.rank(model.scores([open_image(cover)]), top=2)[0]
-        assert [(m["mood"], m["rank"]) for m in item["moods"]] == [(mood, rank) for rank, (mood, _) in
-                                                                   enumerate(expected, start=1)]  # fmt: skip
+        assert [(m["mood"], m["rank"]) for m in item["moods"]] == [
+            (mood, rank) for rank, (mood, _) in enumerate(expected, start=1)
+        ]
         assert [m["score"] for m in item["moods"]] == pytest.approx([score for _, score in expected], abs=1e-5)
         assert Path(item["figure"]).parent == out
         assert_png(Path(item["figure"]), figure_pixels(2, 3))
@@ -87,8 +97,17 @@ def test_prints_tables_and_figure_paths_with_a_progress_bar(
     twin.parent.mkdir()
     twin.write_bytes(covers[0].read_bytes())
     out = tmp_path / "figures"
-    done = explain(str(covers[0]), str(twin), "--model", analysis_champion.model_uri, "--moods", "1",
-                   "--out", str(out), env=analysis_champion.environment)  # fmt: skip
+    done = explain(
+        str(covers[0]),
+        str(twin),
+        "--model",
+        analysis_champion.model_uri,
+        "--moods",
+        "1",
+        "--out",
+        str(out),
+        env=analysis_champion.environment,
+    )
     assert done.returncode == 0, done.stderr
     first, second = out / f"{covers[0].stem}.explain.png", out / f"{covers[0].stem}-2.explain.png"
     assert f"figure: {first}" in done.stdout and f"figure: {second}" in done.stdout

@@ -47,9 +47,14 @@ def mood(name: str, score: float, gradcam: bool) -> MoodExplanation:
 
 @pytest.mark.parametrize(("gradcam", "columns"), [(True, 3), (False, 2)])
 def test_a_cover_figure_has_a_row_per_mood(tmp_path: Path, gradcam: bool, columns: int) -> None:
-    explanation = CoverExplanation(view(), [mood("Brash", 0.91, gradcam), mood("Sparse", 0.42, gradcam),
-                                            mood("Gloomy", 0.3, gradcam)], "efficientnet_lite0", 3, None,
-                                   ["Grad-CAM is not available"] if not gradcam else [])  # fmt: skip
+    explanation = CoverExplanation(
+        view(),
+        [mood("Brash", 0.91, gradcam), mood("Sparse", 0.42, gradcam), mood("Gloomy", 0.3, gradcam)],
+        "efficientnet_lite0",
+        3,
+        None,
+        ["Grad-CAM is not available"] if not gradcam else [],
+    )
     path = cover_figure(explanation, tmp_path / "figures" / "cover.explain.png", title="cover.jpg")
     with Image.open(path) as image:
         image.verify()
@@ -67,8 +72,9 @@ def test_a_figure_can_go_to_a_stream_and_a_blank_grad_cam_is_still_drawn() -> No
 
 
 def test_an_imagenet_figure_shows_cover_saliency_and_grad_cam(tmp_path: Path) -> None:
-    explanation = ImageNetExplanation(view(), [("tabby", 0.6), ("tiger cat", 0.2)], blob(30, 30), blob(30, 30),
-                                      "efficientnet_lite0", "bn2")  # fmt: skip
+    explanation = ImageNetExplanation(
+        view(), [("tabby", 0.6), ("tiger cat", 0.2)], blob(30, 30), blob(30, 30), "efficientnet_lite0", "bn2"
+    )
     path = imagenet_figure(explanation, tmp_path / "cat.imagenet.png")
     with Image.open(path) as image:
         assert image.size == figure_pixels(1, 3)

@@ -304,8 +304,11 @@ def test_a_faulty_crawl_survives_database_cuts_and_converges(
         first = {a.id: outcome(a, failing) for a in manifest.albums}
         expected_first = Counter(error for _, errors in first.values() for error in errors)
 
-        extra = {"ALBUMML_CRAWL_CONCURRENCY_PER_DOMAIN": "4", "ALBUMML_DB_BATCH_SIZE": "4",
-                 "ALBUMML_CRAWL_RETRY_TIMES": str(RETRY_TIMES)}  # fmt: skip
+        extra = {
+            "ALBUMML_CRAWL_CONCURRENCY_PER_DOMAIN": "4",
+            "ALBUMML_DB_BATCH_SIZE": "4",
+            "ALBUMML_CRAWL_RETRY_TIMES": str(RETRY_TIMES),
+        }
         result = crawl_with_cuts(settings, server.base_url, postgres_admin_dsn, tmp_path, at=(15, 50, 90), **extra)
         assert result.returncode == 0, result.stderr[-3000:]
         assert len(result.cuts) == 3 and all(c.terminated and c.crawler_running for c in result.cuts), result.cuts

@@ -26,8 +26,14 @@ DEPLOYMENTS = {"nightly", "crawl-incremental", "snapshot", "train", "evaluate-an
 
 
 def prefect(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "prefect", *arguments], env=env, cwd=REPOSITORY,
-                          capture_output=True, text=True, timeout=180)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "prefect", *arguments],
+        env=env,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
 
@@ -36,15 +42,25 @@ def prefect(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess
 def deployed(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
     """Every deployment of prefect.yaml on the server, and a process worker serving the pool; yields env and home."""
     root = tmp_path_factory.mktemp("deployed")
-    env = {**os.environ, "PREFECT_API_URL": prefect_api, "PREFECT_HOME": str(root / "prefect"),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_WORKER_QUERY_SECONDS": "1",
-           "ALBUMML_HOME": str(root / "home")}  # fmt: skip
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_api,
+        "PREFECT_HOME": str(root / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "ALBUMML_HOME": str(root / "home"),
+    }
     prefect(env, "work-pool", "create", POOL, "--type", "process")
     prefect(env, "--no-prompt", "deploy", "--all")
     subprocess.run([sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True)
     log = (root / "worker.log").open("w")
-    worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL],
-                              env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL],
+        env=env,
+        cwd=root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         yield env, root
     finally:
@@ -68,8 +84,9 @@ def deployment(api: str, flow: str, name: str) -> dict:
 
 def run_deployment(api: str, flow: str, name: str, parameters: dict, root: Path, timeout_s: float = 240) -> dict:
     """Create a flow run of a deployment with parameters, as the UI's Run button does, and wait for it to end."""
-    created = httpx.post(f"{api}/deployments/{deployment(api, flow, name)['id']}/create_flow_run",
-                         json={"parameters": parameters})  # fmt: skip
+    created = httpx.post(
+        f"{api}/deployments/{deployment(api, flow, name)['id']}/create_flow_run", json={"parameters": parameters}
+    )
     assert created.status_code == 201, created.text
     run_id = created.json()["id"]
     deadline = time.monotonic() + timeout_s

@@ -18,16 +18,25 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 def nightly(env: dict[str, str], url: str) -> dict:
     done = subprocess.run(
         [sys.executable, "-m", "flows", "nightly", "--url", url, "--epochs", "15", "--json"],
-        env=env, cwd=REPOSITORY, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        env=env,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_nightly_trains_registers_and_then_retrains_nothing(prefect_api: str, tmp_path: Path) -> None:
     generate_site(tmp_path / "site", albums=400, seed=21, faults=Faults())
-    env = {**os.environ, "ALBUMML_HOME": str(tmp_path / "home"), "PREFECT_API_URL": prefect_api,
-           "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
+    env = {
+        **os.environ,
+        "ALBUMML_HOME": str(tmp_path / "home"),
+        "PREFECT_API_URL": prefect_api,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
     subprocess.run([sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True)
     with serving(tmp_path / "site") as server:
         first = nightly(env, server.base_url)

@@ -47,8 +47,9 @@ def aws() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",
-                                     data=json.dumps({"batch": {"use_docker": False}}).encode())  # fmt: skip
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/config", method="POST", data=json.dumps({"batch": {"use_docker": False}}).encode()
+    )
     urllib.request.urlopen(request, timeout=10)
     try:
         yield endpoint
@@ -69,11 +70,18 @@ def production(aws: str, stack: dict[str, str], mlflow_tracking: str, tmp_path_f
     bucket = stack["BucketName"]
     boto3.client("s3", endpoint_url=aws, **TEST_AWS).head_bucket(Bucket=bucket)
     settings = load_settings(
-        home=root / "home", store_url=stack["StoreUrl"], s3_endpoint_url=aws, s3_access_key_id="testing",
-        s3_secret_access_key="testing", mlflow_tracking_uri=mlflow_tracking,
-        mlflow_experiment=f"batch-{uuid.uuid4().hex[:6]}", batch_job_queue=stack["JobQueueArn"],
-        batch_job_definition=stack["JobDefinitionArn"], batch_endpoint_url=aws, batch_poll_max_s=1.0,
-    )  # fmt: skip
+        home=root / "home",
+        store_url=stack["StoreUrl"],
+        s3_endpoint_url=aws,
+        s3_access_key_id="testing",
+        s3_secret_access_key="testing",
+        mlflow_tracking_uri=mlflow_tracking,
+        mlflow_experiment=f"batch-{uuid.uuid4().hex[:6]}",
+        batch_job_queue=stack["JobQueueArn"],
+        batch_job_definition=stack["JobDefinitionArn"],
+        batch_endpoint_url=aws,
+        batch_poll_max_s=1.0,
+    )
     generate_site(root / "site", albums=150, seed=9, faults=Faults())
     migrated(settings)
     with serving(root / "site") as site:
@@ -101,8 +109,13 @@ def run_container(settings: Settings, job_id: str) -> dict:
     assert executable, "the albumml console script is not installed"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ALBUMML_")}
     scratch = tempfile.mkdtemp(prefix="container-")
-    done = subprocess.run([executable, *command[1:]], env={**clean, **environment, "ALBUMML_HOME": scratch},
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [executable, *command[1:]],
+        env={**clean, **environment, "ALBUMML_HOME": scratch},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout[done.stdout.index("{") :])
 
@@ -116,17 +129,24 @@ def on_server(api: str) -> contextlib.AbstractContextManager[object]:
 
 def flow_environment(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     """The environment a worker gives the flow: the production settings."""
-    for name, value in {"STORE_URL": settings.store_url, "S3_ENDPOINT_URL": settings.s3_endpoint_url,
-                        "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri, "HOME": str(settings.home),
-                        "MLFLOW_EXPERIMENT": settings.mlflow_experiment, "BATCH_JOB_QUEUE": settings.batch_job_queue,
-                        "BATCH_JOB_DEFINITION": settings.batch_job_definition, "BATCH_POLL_MAX_S": "1",
-                        "BATCH_ENDPOINT_URL": settings.batch_endpoint_url}.items():  # fmt: skip
+    for name, value in {
+        "STORE_URL": settings.store_url,
+        "S3_ENDPOINT_URL": settings.s3_endpoint_url,
+        "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
+        "HOME": str(settings.home),
+        "MLFLOW_EXPERIMENT": settings.mlflow_experiment,
+        "BATCH_JOB_QUEUE": settings.batch_job_queue,
+        "BATCH_JOB_DEFINITION": settings.batch_job_definition,
+        "BATCH_POLL_MAX_S": "1",
+        "BATCH_ENDPOINT_URL": settings.batch_endpoint_url,
+    }.items():
         monkeypatch.setenv(f"ALBUMML_{name}", str(value))
 
 
 def test_a_submitted_job_trains_from_s3_and_a_retried_attempt_resumes(production: Settings) -> None:
-    config = TrainConfig(snapshot_id=snapshot_id(production), variant=Variant.CLASSIFIER,
-                         backbone="efficientnet_lite0", epochs=EPOCHS)  # fmt: skip
+    config = TrainConfig(
+        snapshot_id=snapshot_id(production), variant=Variant.CLASSIFIER, backbone="efficientnet_lite0", epochs=EPOCHS
+    )
     job_id = batch.submit(production, config)
     job = batch.wait(production, job_id)
     assert job.status == "SUCCEEDED"
@@ -137,8 +157,12 @@ def test_a_submitted_job_trains_from_s3_and_a_retried_attempt_resumes(production
     retried = run_container(production, job_id)
     assert retried["resumed_from"] == EPOCHS
     assert retried["evaluation"]["model"]["micro_ap"] == pytest.approx(first["evaluation"]["model"]["micro_ap"])
-    keys = [o["Key"] for o in boto3.client("s3", endpoint_url=production.s3_endpoint_url, **TEST_AWS)
-            .list_objects_v2(Bucket=production.store_url.split("/")[2])["Contents"]]  # fmt: skip
+    keys = [
+        o["Key"]
+        for o in boto3.client("s3", endpoint_url=production.s3_endpoint_url, **TEST_AWS).list_objects_v2(
+            Bucket=production.store_url.split("/")[2]
+        )["Contents"]
+    ]
     assert any(f"checkpoints/{config.run_key()}/" in key for key in keys)
 
 
@@ -147,8 +171,9 @@ def test_the_train_flow_on_batch_reports_the_jobs_run(production: Settings, pref
     from flows.steps import train_flow
 
     flow_environment(monkeypatch, production)
-    config = TrainConfig(snapshot_id=snapshot_id(production), variant=Variant.CLASSIFIER,
-                         backbone="efficientnet_lite0", epochs=EPOCHS)  # fmt: skip
+    config = TrainConfig(
+        snapshot_id=snapshot_id(production), variant=Variant.CLASSIFIER, backbone="efficientnet_lite0", epochs=EPOCHS
+    )
     run_container(production, batch.submit(production, config))
     with on_server(prefect_api):
         outcome = train_flow(
@@ -178,8 +203,9 @@ def test_a_failing_job_fails_the_flow_with_its_reason(production: Settings, pref
     assert "FAILED" in message
     assert "albumml-train-m2-efficientnet_lite0" in message
     assert "logs: https://" in message
-    failed = httpx.post(f"{prefect_api}/flow_runs/filter",
-                        json={"flow_runs": {"state": {"type": {"any_": ["FAILED"]}}}}).json()  # fmt: skip
+    failed = httpx.post(
+        f"{prefect_api}/flow_runs/filter", json={"flow_runs": {"state": {"type": {"any_": ["FAILED"]}}}}
+    ).json()
     assert any("albumml-train-m2" in run["state"]["message"] for run in failed), [r["state"] for r in failed]
 
 

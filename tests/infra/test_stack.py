@@ -16,12 +16,38 @@ import pytest
 from albumml.compute.batch import LOG_GROUP, SPOT_RECLAIM_REASON
 from tests.infra.stack import IMAGE_TAG, MLFLOW_URI, TEMPLATE, client, create_stack, load_template
 
-TRAIN_COMMAND = ["albumml", "train", "--snapshot", "Ref::snapshot", "--model", "Ref::model", "--backbone",
-                 "Ref::backbone", "--epochs", "Ref::epochs", "--resume", "--no-progress", "--json"]  # fmt: skip
+TRAIN_COMMAND = [
+    "albumml",
+    "train",
+    "--snapshot",
+    "Ref::snapshot",
+    "--model",
+    "Ref::model",
+    "--backbone",
+    "Ref::backbone",
+    "--epochs",
+    "Ref::epochs",
+    "--resume",
+    "--no-progress",
+    "--json",
+]
 JOB_ROLE_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
-OUTPUTS = {"BucketName", "StoreUrl", "DatabaseInstanceId", "DatabaseEndpoint", "DatabasePort", "DatabaseName",
-           "DatabaseUsername", "DatabaseClientSecurityGroupId", "RepositoryUri", "TrainingImage",
-           "ComputeEnvironmentArn", "JobQueueArn", "JobDefinitionArn", "JobRoleArn"}  # fmt: skip
+OUTPUTS = {
+    "BucketName",
+    "StoreUrl",
+    "DatabaseInstanceId",
+    "DatabaseEndpoint",
+    "DatabasePort",
+    "DatabaseName",
+    "DatabaseUsername",
+    "DatabaseClientSecurityGroupId",
+    "RepositoryUri",
+    "TrainingImage",
+    "ComputeEnvironmentArn",
+    "JobQueueArn",
+    "JobDefinitionArn",
+    "JobRoleArn",
+}
 # Resource types moto's CloudFormation skips (with only a log warning); everything else must be created.
 NOT_MODELLED_BY_MOTO = {"AWS::S3::BucketPolicy"}
 
@@ -117,9 +143,10 @@ def test_job_role_reaches_only_its_store_prefix(template):
 
 def test_execution_role_pulls_its_image_and_writes_the_job_log_group_only(template):
     statements = [
-        s for p in template["Resources"]["ExecutionRole"]["Properties"]["Policies"]
+        s
+        for p in template["Resources"]["ExecutionRole"]["Properties"]["Policies"]
         for s in as_list(p["PolicyDocument"]["Statement"])
-    ]  # fmt: skip
+    ]
     actions = {a for s in statements for a in as_list(s["Action"])}
     assert all(a.startswith(("ecr:", "logs:")) for a in actions), actions
     for statement in statements:
@@ -149,9 +176,10 @@ def test_bucket_is_private_encrypted_versioned_and_tls_only(template):
     (policy,) = resources_of(template, "AWS::S3::BucketPolicy").values()
     assert policy["Properties"]["Bucket"] == {"Ref": "StoreBucket"}
     denials = [
-        s for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
         if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
-    ]  # fmt: skip
+    ]
     assert len(denials) == 1 and denials[0]["Principal"] == "*" and denials[0]["Action"] == "s3:*"
     assert {"Fn::GetAtt": ["StoreBucket", "Arn"]} in denials[0]["Resource"]
     assert {"Fn::Sub": "${StoreBucket.Arn}/*"} in denials[0]["Resource"]
@@ -289,9 +317,11 @@ def test_stack_batch_queue_and_job_definition(moto_endpoint, stack):
     assert set(definition["parameters"]) == {"snapshot", "model", "backbone", "epochs"}
 
     submitted = batch.submit_job(
-        jobName="probe", jobQueue=stack["JobQueueArn"], jobDefinition=stack["JobDefinitionArn"],
+        jobName="probe",
+        jobQueue=stack["JobQueueArn"],
+        jobDefinition=stack["JobDefinitionArn"],
         parameters={"snapshot": "s-probe"},
-    )  # fmt: skip
+    )
     (job,) = batch.describe_jobs(jobs=[submitted["jobId"]])["jobs"]
     assert job["parameters"] == {"snapshot": "s-probe", "model": "1", "backbone": "vgg16", "epochs": "40"}
 

@@ -32,10 +32,14 @@ def test_each_model_beats_the_frequency_baseline_on_held_out_covers(
     learning_home: tuple[Path, str], tmp_path: Path, variant: Variant
 ) -> None:
     home, snapshot_id = learning_home
-    settings = load_settings(home=home, mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
-                             mlflow_artifact_location=(tmp_path / "artifacts").as_uri())  # fmt: skip
-    config = TrainConfig(snapshot_id=snapshot_id, variant=variant, backbone="efficientnet_lite0", epochs=30,
-                         report=False)  # fmt: skip
+    settings = load_settings(
+        home=home,
+        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        mlflow_artifact_location=(tmp_path / "artifacts").as_uri(),
+    )
+    config = TrainConfig(
+        snapshot_id=snapshot_id, variant=variant, backbone="efficientnet_lite0", epochs=30, report=False
+    )
     result = train(settings, config)
     model, baseline = result.evaluation.model.micro_ap, result.evaluation.label_frequency.micro_ap
     assert model >= MARGIN * baseline, f"model {int(variant)}: micro AP {model:.3f} vs baseline {baseline:.3f}"
@@ -51,8 +55,9 @@ def test_shuffled_labels_learn_nothing_from_real_covers(learning_home: tuple[Pat
     data = prepare(store, load_snapshot(store, snapshot_id), load_backbone("efficientnet_lite0"))
     train_split, test = data.splits["train"], data.splits["test"]
     permutation = torch.from_numpy(np.random.default_rng(0).permutation(len(train_split.truth)))
-    shuffled = HeadData(train_split.features, train_split.truth[permutation], train_split.ordered_moods,
-                        train_split.metadata)  # fmt: skip
+    shuffled = HeadData(
+        train_split.features, train_split.truth[permutation], train_split.ordered_moods, train_split.metadata
+    )
     torch.manual_seed(0)
     head = MoodHead(Variant.CLASSIFIER, shuffled.features.shape[1], shuffled.truth.shape[1])
     fit_head(head, shuffled, epochs=30)

@@ -17,8 +17,13 @@ def test_round_trip(settings: Settings) -> None:
     store = open_store(settings)
     scores = np.random.default_rng(0).random((30, 4)).astype(np.float32)
     index = MoodIndex.from_scores([f"mw{i:010d}" for i in range(30)], scores, [f"{i:064x}" for i in range(30)])
-    meta = IndexMeta("models:/m@champion", "registered:m:1", ["A", "B", "C", "D"], False,
-                     failed={"mw0000000099": Failure("ab", "cover_missing_from_store")})  # fmt: skip
+    meta = IndexMeta(
+        "models:/m@champion",
+        "registered:m:1",
+        ["A", "B", "C", "D"],
+        False,
+        failed={"mw0000000099": Failure("ab", "cover_missing_from_store")},
+    )
     written = save_index(store, "k1", index, meta)
     assert written.albums == 30 and written.updated
     loaded, read = load_index(store, "k1")
@@ -27,7 +32,10 @@ def test_round_trip(settings: Settings) -> None:
     assert np.array_equal(loaded.vectors, index.vectors) and loaded.vectors.dtype == np.float32
     assert loaded.scores(3) == pytest.approx(scores[3], rel=1e-5)
     assert {info.name for info in store.list_objects(folder("k1"))} == {
-        "similar/k1/meta.json", "similar/k1/vectors.npy", "similar/k1/ids.parquet"}  # fmt: skip
+        "similar/k1/meta.json",
+        "similar/k1/vectors.npy",
+        "similar/k1/ids.parquet",
+    }
 
 
 def test_missing_or_incomplete_index_reads_as_none(settings: Settings) -> None:

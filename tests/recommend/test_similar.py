@@ -91,8 +91,9 @@ def test_unknown_album_fails_with_a_message_naming_it(analysis_champion: Analysi
 
 
 def test_no_champion_is_a_clear_error(analysis_champion: AnalysisChampion) -> None:
-    shown = run_albumml(analysis_champion, "similar", a_test_album(analysis_champion), env={
-        "ALBUMML_MODEL_NAME": "album-mood-nobody"})  # fmt: skip
+    shown = run_albumml(
+        analysis_champion, "similar", a_test_album(analysis_champion), env={"ALBUMML_MODEL_NAME": "album-mood-nobody"}
+    )
     assert shown.returncode == 1
     message = " ".join(shown.stderr.split())
     assert "album-mood-nobody" in message and "no champion" in message and "Traceback" not in message

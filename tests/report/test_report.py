@@ -18,8 +18,15 @@ from albumml.report.analysis import confused_pairs, per_mood_ap
 from tests.support.services import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
-QUIET = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+QUIET = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def test_per_mood_ap_matches_sklearn_and_skips_moods_without_positives() -> None:
@@ -28,8 +35,9 @@ def test_per_mood_ap_matches_sklearn_and_skips_moods_without_positives() -> None
     truth[:, 3] = False
     scores = rng.random((60, 4)) + truth * 0.5
     rows = per_mood_ap(truth, scores, ["a", "b", "c", "never"], np.array([0.1, 0.2, 0.3, 0.0]))
-    assert [row.mood for row in rows] == sorted("abc", key=lambda m: -average_precision_score(
-        truth[:, "abc".index(m)], scores[:, "abc".index(m)]))  # fmt: skip
+    assert [row.mood for row in rows] == sorted(
+        "abc", key=lambda m: -average_precision_score(truth[:, "abc".index(m)], scores[:, "abc".index(m)])
+    )
     for row in rows:
         j = "abc".index(row.mood)
         assert row.average_precision == pytest.approx(average_precision_score(truth[:, j], scores[:, j]))
@@ -47,8 +55,10 @@ def test_confusions_count_near_synonyms_guessed_for_missed_moods_only() -> None:
     scores[3, 0] = 1.0
     scores[4, 3] = 1.0
     pairs = confused_pairs(truth, scores, vocabulary, vectors, k=1, min_cosine=0.8)
-    assert [(p.true_mood, p.predicted_mood, p.times) for p in pairs] == [("upbeat", "energetic", 3),
-                                                                          ("gloomy", "sombre", 1)]  # fmt: skip
+    assert [(p.true_mood, p.predicted_mood, p.times) for p in pairs] == [
+        ("upbeat", "energetic", 3),
+        ("gloomy", "sombre", 1),
+    ]
     assert all(p.cosine >= 0.8 for p in pairs)
 
 
@@ -68,9 +78,13 @@ def browser() -> Iterator[object]:
 def fetched_report(analysis_champion, tmp_path_factory) -> Path:
     """The champion run's report, fetched with `albumml report RUN_ID` in a fresh process."""
     out = tmp_path_factory.mktemp("reports")
-    done = subprocess.run([sys.executable, "-m", "albumml", "report", analysis_champion.run_id, "--out", str(out)],
-                          env={**os.environ, **analysis_champion.environment}, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "albumml", "report", analysis_champion.run_id, "--out", str(out)],
+        env={**os.environ, **analysis_champion.environment},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return out / analysis_champion.run_id / "report" / "report.html"
 
@@ -113,8 +127,12 @@ def test_the_linked_interactive_mood_space_draws_its_plot(browser, fetched_repor
 
 
 def test_a_run_without_a_report_is_a_clear_error(analysis_champion, tmp_path) -> None:
-    done = subprocess.run([sys.executable, "-m", "albumml", "report", "0" * 32, "--out", str(tmp_path)],
-                          env={**os.environ, **analysis_champion.environment}, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "albumml", "report", "0" * 32, "--out", str(tmp_path)],
+        env={**os.environ, **analysis_champion.environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert "has no report to fetch" in done.stderr

@@ -26,8 +26,20 @@ def _run(*args: str, home: Path, check: bool = True) -> subprocess.CompletedProc
 
 def test_generate_and_change_under_the_home_folder(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    generated = _run("sample-site", "generate", "--albums", "30", "--seed", "3", "--faults", "typical",
-                     "--slow-pages", "0", "--json", home=home)  # fmt: skip
+    generated = _run(
+        "sample-site",
+        "generate",
+        "--albums",
+        "30",
+        "--seed",
+        "3",
+        "--faults",
+        "typical",
+        "--slow-pages",
+        "0",
+        "--json",
+        home=home,
+    )
     summary = json.loads(generated.stdout)
     site = home / "sample-site"
     assert summary["folder"] == str(site) and summary["albums"] == 30

@@ -71,8 +71,23 @@ def test_manifest_records_settings_and_exact_fault_counts(manifest: Manifest) ->
     assert len(manifest.good_albums()) + len(manifest.bad_albums()) == SITE_ALBUMS
     assert all(len(set(a.faults) & set(CONTENT_FAULTS)) <= 1 for a in manifest.albums)
     record = manifest.albums[0].to_json()
-    for field in ("id", "url", "design", "title", "artist", "release_date", "rating", "review_author", "genres",
-                  "styles", "moods", "themes", "cover", "faults", "lastmod"):  # fmt: skip
+    for field in (
+        "id",
+        "url",
+        "design",
+        "title",
+        "artist",
+        "release_date",
+        "rating",
+        "review_author",
+        "genres",
+        "styles",
+        "moods",
+        "themes",
+        "cover",
+        "faults",
+        "lastmod",
+    ):
         assert field in record
     assert record["url"].startswith(BASE_PLACEHOLDER)
 

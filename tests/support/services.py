@@ -166,10 +166,25 @@ def mlflow_server(backend_uri: str, artifacts: str, env: dict[str, str] | None =
     """Start a real `mlflow server` (one worker, no job runner) on a free port; yield its tracking URI."""
     port = free_port()
     uri = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-               "--backend-store-uri", backend_uri, "--artifacts-destination", artifacts]  # fmt: skip
-    with server_process("mlflow server", command, f"{uri}/health", 60,
-                        {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(env or {})}):  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--backend-store-uri",
+        backend_uri,
+        "--artifacts-destination",
+        artifacts,
+    ]
+    with server_process(
+        "mlflow server", command, f"{uri}/health", 60, {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **(env or {})}
+    ):
         yield uri
 
 
@@ -179,6 +194,11 @@ def prefect_server(home: Path) -> Iterator[str]:
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    with server_process("prefect server", command, f"{api}/health", 90,
-                        {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}):  # fmt: skip
+    with server_process(
+        "prefect server",
+        command,
+        f"{api}/health",
+        90,
+        {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+    ):
         yield api

@@ -18,8 +18,11 @@ from albumml.training.registry import load_model, register
 
 
 def embedded(home: Path, tmp_path: Path):
-    return load_settings(home=home, mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
-                         mlflow_artifact_location=(tmp_path / "artifacts").as_uri())  # fmt: skip
+    return load_settings(
+        home=home,
+        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        mlflow_artifact_location=(tmp_path / "artifacts").as_uri(),
+    )
 
 
 def test_unknown_snapshot_names_the_command_that_lists_them(tmp_path: Path) -> None:

@@ -40,8 +40,16 @@ def small_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]
 
 
 def config_for(snapshot_id: str, **changes: object) -> TrainConfig:
-    return TrainConfig(snapshot_id=snapshot_id, variant=Variant.CLASSIFIER, backbone="efficientnet_lite0", epochs=8,
-                       batch_size=32, loader_workers=1, report=False, **changes)  # fmt: skip
+    return TrainConfig(
+        snapshot_id=snapshot_id,
+        variant=Variant.CLASSIFIER,
+        backbone="efficientnet_lite0",
+        epochs=8,
+        batch_size=32,
+        loader_workers=1,
+        report=False,
+        **changes,
+    )
 
 
 def test_tuning_changes_the_backbone_and_refreshes_every_splits_features(small_home) -> None:
@@ -55,10 +63,23 @@ def test_tuning_changes_the_backbone_and_refreshes_every_splits_features(small_h
     state["finetune"] = {"initial_ap": -1.0}  # a bar any tuning clears: this test is about the tuned branch
     use_tracking(settings)
     with mlflow.start_run():
-        tuned, splits = finetune(config, backbone, head, data.splits, cover_keys_of(store, config, data), store, None,
-                                 state, Checkpoints(store, "finetune-test"), "cpu")  # fmt: skip
-    changed = [k for k, v in tuned.extractor.state_dict().items() if v.is_floating_point()
-               and not torch.allclose(v, pretrained[k])]  # fmt: skip
+        tuned, splits = finetune(
+            config,
+            backbone,
+            head,
+            data.splits,
+            cover_keys_of(store, config, data),
+            store,
+            None,
+            state,
+            Checkpoints(store, "finetune-test"),
+            "cpu",
+        )
+    changed = [
+        k
+        for k, v in tuned.extractor.state_dict().items()
+        if v.is_floating_point() and not torch.allclose(v, pretrained[k])
+    ]
     assert len(changed) > 10
     assert "+finetuned-" in tuned.weights_id
     keys = cover_keys_of(store, config, data)["validation"][:4]

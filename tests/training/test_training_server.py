@@ -55,12 +55,19 @@ def test_gate_promotes_only_a_better_challenger_and_the_champion_predicts_in_a_f
     cover = tmp_path / "cover.jpg"
     store = open_store(settings)
     cover.write_bytes(store.get_blob(load_snapshot(store, snapshot_id).manifest["cover_key"].iloc[0]))
-    env = {**os.environ, "ALBUMML_HOME": str(home), "ALBUMML_MLFLOW_TRACKING_URI": mlflow_tracking,
-           "ALBUMML_MODEL_NAME": "album-mood-gate"}  # fmt: skip
+    env = {
+        **os.environ,
+        "ALBUMML_HOME": str(home),
+        "ALBUMML_MLFLOW_TRACKING_URI": mlflow_tracking,
+        "ALBUMML_MODEL_NAME": "album-mood-gate",
+    }
     shown = subprocess.run(
         [sys.executable, "-m", "albumml", "predict", str(cover), "--top", "4", "--json"],
-        env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert shown.returncode == 0, shown.stderr[-3000:]
     [prediction] = json.loads(shown.stdout)
     vocabulary = set(load_snapshot(store, snapshot_id).vocabulary)
@@ -89,8 +96,12 @@ def test_artifacts_on_s3_through_the_server(
     learning_home: tuple[Path, str], moto_endpoint: str, s3_bucket: str, tmp_path: Path
 ) -> None:
     home, snapshot_id = learning_home
-    env = {"MLFLOW_S3_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+    env = {
+        "MLFLOW_S3_ENDPOINT_URL": moto_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     try:
         server = mlflow_server(f"sqlite:///{tmp_path / 'mlflow.db'}", f"s3://{s3_bucket}/mlflow", env)
         uri = server.__enter__()

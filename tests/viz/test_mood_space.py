@@ -55,8 +55,18 @@ def test_given_albums_are_placed_and_an_unknown_one_is_named(
 ) -> None:
     manifest = load_snapshot(open_store(analysis_champion.settings()), analysis_champion.snapshot_id).manifest
     train = manifest.loc[manifest["split"] == "train", "album_id"].iloc[:2].tolist()
-    shown = run_albumml(analysis_champion, "mood-space", "--album", train[0], "--album", train[1].upper(), "--out",
-                        str(tmp_path), "--seed", "3")  # fmt: skip
+    shown = run_albumml(
+        analysis_champion,
+        "mood-space",
+        "--album",
+        train[0],
+        "--album",
+        train[1].upper(),
+        "--out",
+        str(tmp_path),
+        "--seed",
+        "3",
+    )
     assert shown.returncode == 0, shown.stderr[-3000:]
     assert train[0] in shown.stdout and train[1] in shown.stdout and "mood_space.html" in shown.stdout
     page = (tmp_path / "mood_space.html").read_text(encoding="utf-8")

@@ -25,10 +25,16 @@ def plotly_data(page: str) -> list[dict[str, Any]]:
 
 def placed() -> list[PlacedAlbum]:
     return [
-        PlacedAlbum("mw0000000001", "Songs <of> Love & Hate", "Leonard Cohen", ["Bittersweet", "Literate"],
-                    [("Literate", 0.91), ("Wistful", 0.42)], (0.5, 0.5)),
+        PlacedAlbum(
+            "mw0000000001",
+            "Songs <of> Love & Hate",
+            "Leonard Cohen",
+            ["Bittersweet", "Literate"],
+            [("Literate", 0.91), ("Wistful", 0.42)],
+            (0.5, 0.5),
+        ),
         PlacedAlbum("mw0000000002", "Fun House", None, ["Brash"], [("Brash", 0.8)], (-1.0, 2.0)),
-    ]  # fmt: skip
+    ]
 
 
 def test_png_is_a_valid_image() -> None:
