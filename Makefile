@@ -14,7 +14,7 @@ export MALLOC_TRIM_THRESHOLD_ = 17179869184
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test test-fast lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,14 +29,18 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y --no-install-recommends chromium \
 	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
-test: $(STAMP) $(CHROMIUM)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: $(STAMP) $(CHROMIUM) lint
 	$(BIN)/python -m pytest
 
+# The unit tests that need no server and no long run: the loop to keep open while working (under 3 minutes).
+test-fast: $(STAMP) lint
+	$(BIN)/python -m pytest -m "not integration and not slow" --durations=10
+
+# Style, then the layers of ARCHITECTURE.md (import-linter contracts in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -38,10 +38,13 @@ class Settings(BaseSettings):
     mlflow_artifact_location: str = Field(
         "", description="Artifact root of a new experiment; a folder under home for a local tracking store."
     )
-    train_backbone: str = Field(
-        "efficientnet_lite0", description="Backbone trained when none is named (production: vgg16, on GPUs)."
+    train_backbone: str | None = Field(
+        None,
+        description="Backbone when a run names none (production: vgg16, on GPUs); else TrainConfig's.",
     )
-    train_epochs: int = Field(40, ge=1, description="Epochs a nightly training run allows (early stopping ends most).")
+    train_epochs: int | None = Field(
+        None, ge=1, description="This deployment's epoch budget when a run gives none; else TrainConfig's."
+    )
     model_name: str = Field("album-mood", description="Registered model name in the MLflow registry.")
     batch_job_queue: str = Field("", description="AWS Batch GPU job queue that `train --compute aws-batch` uses.")
     batch_job_definition: str = Field("", description="AWS Batch job definition (name, name:revision or ARN).")

@@ -17,16 +17,20 @@ from typing import Any
 from albumml.catalogue import open_catalogue
 from albumml.config import Settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
-from albumml.errors import AlbummlError
+from albumml.errors import (
+    CrawlFailedError,
+)
+from albumml.registry import training_run
+from albumml.registry.champion import current_champion
+from albumml.registry.schema import GateTag, VersionTag
+from albumml.registry.tracking import client
+from albumml.registry.training_run import TrainResult
+from albumml.report.build import run_report
 from albumml.storage import open_store
-from albumml.tracking import client
-from albumml.training.registry import current_champion
+from albumml.training.config import TrainConfig
+from albumml.training.loop import Progress
 
 log = logging.getLogger(__name__)
-
-
-class CrawlFailedError(AlbummlError):
-    """The crawl process failed or printed no summary."""
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:
@@ -76,7 +80,11 @@ def snapshot(settings: Settings, config: SnapshotConfig | None = None) -> Snapsh
 def champion_snapshot(settings: Settings) -> str | None:
     """The snapshot the current champion was measured on, or None without a champion."""
     champion = current_champion(client(settings), settings.model_name)
-    return None if champion is None else champion.tags.get("gate.snapshot_id") or champion.tags.get("snapshot_id")
+    return (
+        None
+        if champion is None
+        else champion.tags.get(GateTag.SNAPSHOT_ID) or champion.tags.get(VersionTag.SNAPSHOT_ID)
+    )
 
 
 def needs_training(settings: Settings, outcome: SnapshotOutcome) -> bool:
@@ -86,3 +94,10 @@ def needs_training(settings: Settings, outcome: SnapshotOutcome) -> bool:
     on = champion_snapshot(settings)
     log.info("snapshot %s unchanged; champion measured on %s", outcome.snapshot_id, on)
     return on != outcome.snapshot_id
+
+
+def train(
+    settings: Settings, config: TrainConfig, *, resume: bool = False, progress: Progress | None = None
+) -> TrainResult:
+    """Trains one variant, tracked in MLflow, with its HTML run report unless the config turns it off."""
+    return training_run.train(settings, config, resume=resume, progress=progress, report=run_report)

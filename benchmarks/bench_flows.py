@@ -19,10 +19,10 @@ from albumml.catalogue.migrate import upgrade
 from albumml.config import Settings, load_settings
 from albumml.dataset import SnapshotConfig
 from albumml.models.heads import Variant
+from albumml.pipeline import train
+from albumml.registry.gate import register
 from albumml.sample_site import Faults, generate_site, serving
-from albumml.training.config import TrainConfig
-from albumml.training.loop import train
-from albumml.training.registry import register
+from albumml.training.config import resolve_train_config
 from benchmarks.harness import Figure, Report
 from tests.support.services import prefect_server
 
@@ -38,13 +38,11 @@ def direct_run(settings: Settings, url: str, epochs: int) -> float:
     """The nightly work as plain albumml calls; returns its seconds."""
     started = time.perf_counter()
     pipeline.crawl(settings, url)
-    outcome = pipeline.snapshot(settings, SnapshotConfig(min_mood_count=20))
+    outcome = pipeline.snapshot(settings, SnapshotConfig())
     results = [
         train(
             settings,
-            TrainConfig(
-                snapshot_id=outcome.snapshot_id, variant=Variant(v), backbone=settings.train_backbone, epochs=epochs
-            ),
+            resolve_train_config(settings, outcome.snapshot_id, {"variant": Variant(v), "epochs": epochs}),
             resume=True,
         )
         for v in (1, 2, 3, 4)
@@ -57,7 +55,7 @@ def direct_run(settings: Settings, url: str, epochs: int) -> float:
 def warm_up(home: Path) -> None:
     """Import and load once what both runs use, so neither pays for a cold start the other does not."""
     from albumml.models.backbones import load_backbone
-    from albumml.tracking import use_tracking
+    from albumml.registry.tracking import use_tracking
     from flows.nightly import nightly  # noqa: F401
 
     load_backbone("efficientnet_lite0")

@@ -14,7 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 from albumml import pipeline
 from albumml.config import load_settings
 from albumml.models.heads import Variant
-from albumml.training.config import TrainConfig
+from albumml.training.config import resolve_train_config
 from flows.parameters import NightlyParameters
 from flows.steps import train_variant
 from flows.tasks import crawl_task, register_task, snapshot_task
@@ -47,11 +47,10 @@ def nightly(parameters: NightlyParameters | None = None) -> dict[str, Any]:
         print(f"snapshot {outcome.snapshot_id} unchanged and its champion measured: nothing retrained")
         return report
     configs = [
-        TrainConfig(
-            snapshot_id=outcome.snapshot_id,
-            variant=Variant(v),
-            backbone=parameters.backbone or settings.train_backbone,
-            epochs=parameters.epochs or settings.train_epochs,
+        resolve_train_config(
+            settings,
+            outcome.snapshot_id,
+            {"variant": Variant(v), "backbone": parameters.backbone, "epochs": parameters.epochs},
         )
         for v in parameters.variants
     ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from albumml.models.heads import Variant
 
 Compute = Literal["local", "aws-batch"]
 
@@ -14,9 +16,9 @@ class NightlyParameters(BaseModel):
 
     site_url: str = Field("", description="Site base or sitemap URL; ALBUMML_CRAWL_START_URL when empty.")
     full_crawl: bool = Field(False, description="Fetch every album, ignoring what the catalogue has.")
-    min_mood_count: int = Field(20, ge=1, description="Keep moods on at least this many albums.")
-    backbone: str = Field("", description="Backbone; ALBUMML_TRAIN_BACKBONE when empty.")
-    epochs: int = Field(0, ge=0, description="Epoch budget; ALBUMML_TRAIN_EPOCHS when 0.")
+    min_mood_count: int | None = Field(None, ge=1, description="Keep moods on at least this many albums (20).")
+    backbone: str | None = Field(None, description="Backbone; ALBUMML_TRAIN_BACKBONE, else efficientnet_lite0.")
+    epochs: int | None = Field(None, ge=1, le=10_000, description="Epoch budget; ALBUMML_TRAIN_EPOCHS, else 40.")
     variants: list[int] = Field([1, 2, 3, 4], description="Which of the study's four models to train.")
     compute: Compute = Field("local", description="Train here, or as AWS Batch GPU jobs.")
 
@@ -26,11 +28,25 @@ class TrainParameters(BaseModel):
 
     snapshot_id: str = Field("", description="Snapshot id; when empty, the current catalogue's.")
     model: int = Field(1, ge=1, le=4, description="1: moods, 2: +metadata, 3: label space, 4: 3+metadata.")
-    backbone: str = Field("", description="vgg16, resnet50, efficientnet_b0, ...; ALBUMML_TRAIN_BACKBONE when empty.")
-    epochs: int = Field(0, ge=0, description="Epoch budget; ALBUMML_TRAIN_EPOCHS when 0.")
-    lr: float = Field(1e-3, gt=0, description="Adam's learning rate.")
-    batch_size: int = Field(64, ge=2, description="Albums per step.")
-    seed: int = Field(0, description="Seed of the initialisation and the batch order.")
+    backbone: str | None = Field(
+        None, description="vgg16, resnet50, ...; ALBUMML_TRAIN_BACKBONE, else efficientnet_lite0."
+    )
+    epochs: int | None = Field(None, ge=1, le=10_000, description="Epoch budget; ALBUMML_TRAIN_EPOCHS, else 40.")
+    lr: float | None = Field(None, gt=0, description="Adam's learning rate (1e-3).")
+    batch_size: int | None = Field(None, ge=2, description="Albums per step (64).")
+    seed: int | None = Field(None, description="Seed of the initialisation and the batch order (0).")
     compute: Compute = Field("local", description="Train here, or as an AWS Batch GPU job (spot, resumable).")
-    finetune_epochs: int = Field(0, ge=0, description="Then fine-tune backbone and head together (GPUs).")
+    finetune_epochs: int | None = Field(None, ge=0, description="Then fine-tune backbone and head together (GPUs).")
     gate: bool = Field(False, description="Run the champion gate (register; @champion only if it wins).")
+
+    def train_config_values(self) -> dict[str, Any]:
+        """The TrainConfig fields these parameters give (None: not given, so settings and defaults apply)."""
+        return {
+            "variant": Variant(self.model),
+            "backbone": self.backbone,
+            "epochs": self.epochs,
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "finetune_epochs": self.finetune_epochs,
+        }

@@ -7,8 +7,7 @@ from typing import Any
 from prefect import flow
 
 from albumml.config import load_settings
-from albumml.models.heads import Variant
-from albumml.training.config import TrainConfig
+from albumml.training.config import TrainConfig, resolve_train_config
 from flows.parameters import TrainParameters
 from flows.tasks import batch_train_task, crawl_task, register_task, snapshot_task, train_task
 
@@ -20,7 +19,7 @@ def crawl_flow(site_url: str = "", full_crawl: bool = False) -> dict[str, Any]:
 
 
 @flow(name="snapshot")
-def snapshot_flow(min_mood_count: int = 20) -> dict[str, Any]:
+def snapshot_flow(min_mood_count: int | None = None) -> dict[str, Any]:
     """Freeze the catalogue's learnable albums; the same catalogue gives the same snapshot."""
     return snapshot_task(min_mood_count).__dict__
 
@@ -35,17 +34,8 @@ def train_flow(parameters: TrainParameters | None = None) -> dict[str, Any]:
     """Train one model variant, here or on AWS Batch; register it through the champion gate if asked."""
     parameters = parameters or TrainParameters()
     settings = load_settings()
-    snapshot_id = parameters.snapshot_id or snapshot_task(20).snapshot_id
-    config = TrainConfig(
-        snapshot_id=snapshot_id,
-        variant=Variant(parameters.model),
-        backbone=parameters.backbone or settings.train_backbone,
-        epochs=parameters.epochs or settings.train_epochs,
-        lr=parameters.lr,
-        batch_size=parameters.batch_size,
-        seed=parameters.seed,
-        finetune_epochs=parameters.finetune_epochs,
-    )
+    snapshot_id = parameters.snapshot_id or snapshot_task().snapshot_id
+    config = resolve_train_config(settings, snapshot_id, parameters.train_config_values())
     outcome = train_variant(config, parameters.compute)
     if parameters.gate:
         outcome["gate"] = register_task(outcome["run_id"])

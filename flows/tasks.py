@@ -12,10 +12,10 @@ from albumml import pipeline
 from albumml.compute import batch
 from albumml.config import load_settings
 from albumml.dataset import SnapshotConfig
+from albumml.pipeline import train as train_model
+from albumml.registry.gate import register
+from albumml.registry.runs import FinishedRun, finished_run
 from albumml.training.config import TrainConfig
-from albumml.training.loop import train as train_model
-from albumml.training.registry import register
-from albumml.training.runs import FinishedRun, finished_run
 
 BATCH_TASK_TIMEOUT_S = 13 * 3600
 
@@ -34,9 +34,9 @@ def crawl_task(url: str, full: bool) -> dict[str, Any]:
 
 
 @task(name="snapshot", retries=1, retry_delay_seconds=10)
-def snapshot_task(min_mood_count: int) -> pipeline.SnapshotOutcome:
-    """A snapshot of the catalogue (the same id when nothing changed)."""
-    return pipeline.snapshot(load_settings(), SnapshotConfig(min_mood_count=min_mood_count))
+def snapshot_task(min_mood_count: int | None = None) -> pipeline.SnapshotOutcome:
+    """A snapshot of the catalogue (the same id when nothing changed); None takes SnapshotConfig's default."""
+    return pipeline.snapshot(load_settings(), SnapshotConfig.given(min_mood_count=min_mood_count))
 
 
 def run_summary(config: TrainConfig, run: FinishedRun) -> dict[str, Any]:

@@ -22,6 +22,22 @@ from tests.support.services import (
 
 TEST_AWS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 
+# Fixtures that reach a real server (PostgreSQL, moto, MLflow, Prefect, Chromium): a test that uses one, directly or
+# through a parameter that asks for it, is an integration test and stays out of `make test-fast`.
+SERVER_FIXTURES = frozenset(
+    {"postgres_admin_dsn", "moto_endpoint", "mlflow_tracking", "prefect_api", "browser", "analysis_champion"}
+)
+SERVER_PARAMETERS = frozenset({"postgresql", "s3"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks every test that needs a server `integration`, so the fast tier is `-m "not integration and not slow"`."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        parameters = set(map(str, callspec.params.values())) if callspec is not None else set()
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())) or SERVER_PARAMETERS & parameters:
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -167,9 +183,9 @@ def analysis_champion(learning_home: tuple[Path, str], mlflow_tracking: str) -> 
     """Model 3 (label space) trained on the learning home's snapshot and promoted to champion of
     `album-mood-analysis` on the session's MLflow server: what explain, mood-space, similar and reports work on."""
     from albumml.models.heads import Variant
+    from albumml.pipeline import train
+    from albumml.registry.gate import register
     from albumml.training.config import TrainConfig
-    from albumml.training.loop import train
-    from albumml.training.registry import register
 
     home, snapshot_id = learning_home
     environment = {

@@ -3,7 +3,7 @@
 Scoring is pure (label sets in, Cohen's kappa out); sheets, samples, the page and the model live at the edges.
 """
 
-from albumml.agreement.errors import AgreementError
+from albumml.agreement.folder import write_sample
 from albumml.agreement.kappa import (
     LabelSets,
     MoodAgreement,
@@ -14,9 +14,10 @@ from albumml.agreement.kappa import (
     label_matrix,
     landis_koch,
 )
-from albumml.agreement.sample import Draw, Sample, SampleCover, draw_order, draw_sample, read_sample, write_sample
+from albumml.agreement.sample import Draw, Sample, SampleCover, draw_order, draw_sample, read_sample
 from albumml.agreement.sheet import Rating, collect, read_sheet, write_sheet
 from albumml.agreement.study import ModelOpinion, RaterSummary, StudyReport, model_labels, score_study, top_moods
+from albumml.errors import AgreementError
 
 __all__ = [
     "AgreementError",

@@ -1,9 +1,5 @@
-"""The rater study's one error type: sheets, samples and models that cannot be scored together."""
+"""The rater study's one error type, defined with the others in `albumml.errors`."""
 
-from __future__ import annotations
+from albumml.errors import AgreementError
 
-from albumml.errors import AlbummlError
-
-
-class AgreementError(AlbummlError):
-    """A sample cannot be drawn, or sheets and a model cannot be scored together; the message says what to fix."""
+__all__ = ["AgreementError"]

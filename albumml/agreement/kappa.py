@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from albumml.agreement.errors import AgreementError
+from albumml.errors import AgreementError
 
 LabelSets = Mapping[str, Collection[str]]
 """One rater's moods per cover: cover id -> the moods chosen for it."""

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from albumml.agreement.errors import AgreementError
 from albumml.agreement.sample import Sample, SampleCover
 from albumml.agreement.study import ModelOpinion
 from albumml.config import Settings
-from albumml.errors import StoreError
+from albumml.errors import AgreementError, StoreError
 from albumml.models.bundle import MoodModel, open_image
 from albumml.storage import Store, content_key
 
@@ -22,8 +21,9 @@ BATCH = 32
 
 def load_rater_model(settings: Settings, uri: str) -> MoodModel:
     """The mood model behind an MLflow URI; AgreementError saying how to name another or skip it."""
-    from albumml.tracking import TrackingError, use_tracking
-    from albumml.training.registry import load_model
+    from albumml.errors import TrackingError
+    from albumml.registry.loading import load_model
+    from albumml.registry.tracking import use_tracking
 
     try:
         use_tracking(settings)

@@ -19,9 +19,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
-from albumml.agreement.errors import AgreementError
 from albumml.dataset import Snapshot
-from albumml.errors import StoreError
+from albumml.errors import AgreementError, StoreError
 from albumml.storage import Store
 
 log = logging.getLogger(__name__)
@@ -205,34 +204,6 @@ def read_sample(path: Path) -> Sample:
     if not isinstance(data, dict):
         raise AgreementError(f"{file} is not an albumml sample; draw one with `albumml agreement sample`")
     return Sample.from_json(data, str(file))
-
-
-def write_sample(draw: Draw, folder: Path) -> list[Path]:
-    """Write the sample folder (covers, sample.json, blank sheet, rating page); returns the files written."""
-    from albumml.agreement.page import render_page
-    from albumml.agreement.sheet import write_sheet
-
-    sample = draw.sample
-    existing = folder / SAMPLE_FILE
-    if existing.exists():
-        try:
-            previous = read_sample(folder).id
-        except AgreementError:
-            previous = "an unreadable one"
-        if previous != sample.id:
-            raise AgreementError(
-                f"{folder} already holds another sample ({previous}); choose another --out so its sheets stay valid"
-            )
-    (folder / COVERS_FOLDER).mkdir(parents=True, exist_ok=True)
-    written = []
-    for cover in sample.covers:
-        path = folder / cover.cover
-        path.write_bytes(draw.images[cover.album_id])
-        written.append(path)
-    existing.write_text(json.dumps(sample.to_json(), indent=1) + "\n", encoding="utf-8")
-    write_sheet(folder / SHEET_FILE, sample)
-    (folder / PAGE_FILE).write_text(render_page(sample), encoding="utf-8")
-    return [existing, folder / SHEET_FILE, folder / PAGE_FILE, *written]
 
 
 def find_sample(sheets: Sequence[Path], sample_id: str | None) -> tuple[Sample, Path]:

@@ -11,9 +11,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from albumml.agreement.errors import AgreementError
 from albumml.agreement.kappa import did_you_mean
 from albumml.agreement.sample import PAGE_FILE, SAMPLE_FILE, Sample
+from albumml.errors import AgreementError
 
 COLUMNS = ("sample_id", "snapshot_id", "vocabulary_id", "album_id", "cover_key", "cover", "rater", "moods")
 SEPARATOR = ";"

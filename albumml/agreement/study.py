@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from albumml.agreement.errors import AgreementError
 from albumml.agreement.kappa import BANDS, LabelSets, PairAgreement, compare_matrices, label_matrix
+from albumml.errors import AgreementError
 
 
 @dataclass(frozen=True)

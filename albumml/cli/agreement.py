@@ -20,8 +20,8 @@ app = typer.Typer(
 
 def _default_snapshot() -> str:
     """The store's only snapshot; an error listing them when there are none or several."""
-    from albumml.agreement import AgreementError
     from albumml.dataset import list_snapshots
+    from albumml.errors import AgreementError
 
     ids = sorted(meta["id"] for meta in list_snapshots(context.store()))
     if len(ids) == 1:
@@ -181,9 +181,10 @@ def score(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Cohen's kappa between every pair of raters, and between each rater and the model's top-k moods."""
-    from albumml.agreement import AgreementError, collect, read_sample, read_sheet, score_study
+    from albumml.agreement import collect, read_sample, read_sheet, score_study
     from albumml.agreement.sample import find_sample
     from albumml.agreement.study import common_covers
+    from albumml.errors import AgreementError
 
     if model is not None and no_model:
         raise AgreementError("--model and --no-model contradict each other: give one of them")
@@ -197,8 +198,9 @@ def score(
     opinion = None
     if not no_model:
         from albumml.agreement.opinion import load_rater_model, model_opinion
+        from albumml.registry.models import default_uri
 
-        uri = model or f"models:/{context.settings().model_name}@champion"
+        uri = model or default_uri(context.settings())
         opinion = model_opinion(load_rater_model(context.settings(), uri), uri, context.store(), chosen, folder)
     report = score_study(raters, chosen.vocabulary, opinion, top_k)
     if as_json:

@@ -59,7 +59,7 @@ def explain(
         bool, typer.Option("--imagenet", help="Explain the pretrained backbone's top ImageNet classes instead.")
     ] = False,
     backbone: Annotated[
-        str | None, typer.Option(help="With --imagenet: the backbone to explain (settings' train_backbone if unset).")
+        str | None, typer.Option(help="With --imagenet: the backbone to explain (settings, else the training default).")
     ] = None,
     weights: Annotated[
         str, typer.Option(help="With --imagenet: 'default' (ImageNet) or a state-dict file path or s3:// URL.")
@@ -73,11 +73,15 @@ def explain(
     if (backbone is not None or weights != "default") and not imagenet:
         raise typer.BadParameter("--backbone and --weights apply only with --imagenet; a mood model brings its own")
     if imagenet:
+        from albumml.training.config import resolve_backbone
+
         outcome, summary = explain_imagenet_covers(
-            covers, backbone or context.settings().train_backbone, weights, out, progress and not as_json
+            covers, resolve_backbone(context.settings(), backbone), weights, out, progress and not as_json
         )
     else:
-        uri = model or f"models:/{context.settings().model_name}@champion"
+        from albumml.registry.models import default_uri
+
+        uri = model or default_uri(context.settings())
         outcome, summary = explain_mood_covers(covers, uri, moods, out, progress and not as_json)
     if as_json:
         print_json({**summary, "covers": outcome.explained, "failed": outcome.failed})
@@ -97,8 +101,8 @@ def explain_mood_covers(
 ) -> tuple[Outcome, dict[str, Any]]:
     """Explains each cover's top moods under the model at `uri` and draws one figure per cover."""
     from albumml.explain import cover_figure, explain_cover
-    from albumml.tracking import use_tracking
-    from albumml.training.registry import load_model
+    from albumml.registry.loading import load_model
+    from albumml.registry.tracking import use_tracking
 
     use_tracking(context.settings())
     mood_model = load_model(uri)
@@ -182,7 +186,8 @@ def explain_each(
 
 def read_cover(cover: Path, outcome: Outcome) -> Any:
     """The decoded cover, or None after recording and printing why it cannot be read."""
-    from albumml.models.bundle import ImageInputError, open_image
+    from albumml.errors import ImageInputError
+    from albumml.models.bundle import open_image
 
     try:
         return open_image(cover)

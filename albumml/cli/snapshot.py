@@ -14,14 +14,18 @@ app = typer.Typer(help="Create and inspect immutable dataset snapshots.", no_arg
 
 @app.command("create")
 def create(
-    min_mood_count: Annotated[int, typer.Option(min=1, help="Keep moods on at least this many albums.")] = 20,
-    validation_share: Annotated[float, typer.Option(min=0, max=0.9)] = 0.1,
-    test_share: Annotated[float, typer.Option(min=0.01, max=0.9)] = 0.1,
+    min_mood_count: Annotated[
+        int | None, typer.Option(min=1, help="Keep moods on at least this many albums. [20]")
+    ] = None,
+    validation_share: Annotated[float | None, typer.Option(min=0, max=0.9, help="[0.1]")] = None,
+    test_share: Annotated[float | None, typer.Option(min=0.01, max=0.9, help="[0.1]")] = None,
 ) -> None:
     """Snapshot the reviewed albums with a cover and a kept mood; the same catalogue gives the same id."""
     from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
 
-    config = SnapshotConfig(min_mood_count=min_mood_count, validation_share=validation_share, test_share=test_share)
+    config = SnapshotConfig.given(
+        min_mood_count=min_mood_count, validation_share=validation_share, test_share=test_share
+    )
     snapshot = build_snapshot(context.catalogue(), config)
     written = save_snapshot(context.store(), snapshot)
     state = "created" if written else "already exists (nothing changed)"

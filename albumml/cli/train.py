@@ -48,36 +48,63 @@ def training_progress(enabled: bool, epochs: int) -> Iterator[Any]:
         )
 
 
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """`--hidden 512,256` as widths; empty for a linear head; a clear error for anything else."""
+    try:
+        widths = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a comma-separated list of widths (e.g. 512,256)") from None
+    if any(width < 1 for width in widths):
+        raise typer.BadParameter(f"{text!r}: every width must be at least 1", param_hint="--hidden")
+    return widths
+
+
 def train(
-    snapshot: Annotated[str, typer.Option("--snapshot", help="Snapshot id (`albumml snapshot list`).")],
+    snapshot: Annotated[
+        str | None, typer.Option("--snapshot", help="Snapshot id (`albumml snapshot list`); required without --config.")
+    ] = None,
     model: Annotated[
-        int, typer.Option("--model", min=1, max=4, help="1: moods, 2: +metadata, 3: label space, 4: 3+metadata.")
-    ] = 1,
+        int | None,
+        typer.Option("--model", min=1, max=4, help="1: moods, 2: +metadata, 3: label space, 4: 3+metadata. [1]"),
+    ] = None,
     backbone: Annotated[
         str | None,
         typer.Option(help="vgg16, resnet50, efficientnet_b0, convnext_tiny, vit_b_16, efficientnet_lite0 (settings)."),
     ] = None,
     weights: Annotated[
-        str, typer.Option(help="'default' (ImageNet), 'none' (random), or a state-dict path/s3:// URL.")
-    ] = "default",
-    labels: Annotated[str, typer.Option(help="Label embeddings for models 3-4: 'minilm' or a GloVe file.")] = "minilm",
-    epochs: Annotated[int, typer.Option(min=1)] = 40,
-    batch_size: Annotated[int, typer.Option(min=2)] = 64,
-    lr: Annotated[float, typer.Option(min=0)] = 1e-3,
-    weight_decay: Annotated[float, typer.Option(min=0)] = 0.0,
-    hidden: Annotated[str, typer.Option(help="Widths of the FC blocks, comma-separated.")] = "512",
-    dropout: Annotated[float, typer.Option(min=0, max=0.99)] = 0.5,
-    first_k: Annotated[int, typer.Option(min=1, help="Models 3-4: mean of the first k moods.")] = 5,
-    patience: Annotated[int, typer.Option(min=1, help="Early stop after this many epochs without improvement.")] = 8,
-    seed: Annotated[int, typer.Option()] = 0,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    amp: Annotated[bool, typer.Option("--amp/--no-amp", help="Mixed precision on CUDA.")] = True,
+        str | None, typer.Option(help="'default' (ImageNet), 'none' (random), or a state-dict path/s3:// URL.")
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option(help="Label embeddings for models 3-4: 'minilm' or a GloVe file.")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Epoch budget (settings, else 40).")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=2)] = None,
+    lr: Annotated[float | None, typer.Option(min=0)] = None,
+    weight_decay: Annotated[float | None, typer.Option(min=0)] = None,
+    hidden: Annotated[str | None, typer.Option(help="Widths of the FC blocks, comma-separated.")] = None,
+    dropout: Annotated[float | None, typer.Option(min=0, max=0.99)] = None,
+    first_k: Annotated[int | None, typer.Option(min=1, help="Models 3-4: mean of the first k moods.")] = None,
+    patience: Annotated[
+        int | None, typer.Option(min=1, help="Early stop after this many epochs without improvement.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option()] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu or cuda.")] = None,
+    amp: Annotated[bool | None, typer.Option("--amp/--no-amp", help="Mixed precision on CUDA.")] = None,
     finetune: Annotated[
-        int, typer.Option("--finetune", min=0, help="Then fine-tune backbone and head together for N epochs (GPUs).")
-    ] = 0,
-    finetune_lr: Annotated[float, typer.Option(min=0, help="The backbone's learning rate when fine-tuning.")] = 1e-4,
-    loader_workers: Annotated[int, typer.Option(min=0, help="Processes decoding covers when fine-tuning.")] = 2,
-    report: Annotated[bool, typer.Option("--report/--no-report", help="Log the run's HTML report.")] = True,
+        int | None,
+        typer.Option("--finetune", min=0, help="Then fine-tune backbone and head together for N epochs (GPUs)."),
+    ] = None,
+    finetune_lr: Annotated[
+        float | None, typer.Option(min=0, help="The backbone's learning rate when fine-tuning.")
+    ] = None,
+    loader_workers: Annotated[
+        int | None, typer.Option(min=0, help="Processes decoding covers when fine-tuning.")
+    ] = None,
+    report: Annotated[bool | None, typer.Option("--report/--no-report", help="Log the run's HTML report.")] = None,
+    config_json: Annotated[
+        str | None,
+        typer.Option("--config", help="The whole run as TrainConfig JSON (how AWS Batch jobs are started)."),
+    ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue from the run's last checkpoint.")] = False,
     register_model: Annotated[
         bool, typer.Option("--register", help="Register and run the champion gate after.")
@@ -85,39 +112,49 @@ def train(
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Train one of the study's four models on a snapshot's cached features; log it to MLflow."""
-    from albumml.training.config import TrainConfig
-    from albumml.training.loop import train as run_training
+    """Train one of the study's four models on a snapshot's cached features; log it to MLflow.
 
-    backbone = backbone or context.settings().train_backbone
-    config = TrainConfig(
-        snapshot_id=snapshot,
-        variant=model,
-        backbone=backbone,
-        weights=weights,
-        labels=labels,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        weight_decay=weight_decay,
-        dropout=dropout,
-        first_k=first_k,
-        patience=patience,
-        seed=seed,
-        device=device,
-        amp=amp,
-        hidden=tuple(int(h) for h in hidden.split(",") if h.strip()),
-        finetune_epochs=finetune,
-        finetune_lr=finetune_lr,
-        loader_workers=loader_workers,
-        report=report,
-    )
-    with training_progress(progress and not as_json, epochs) as callbacks:
+    Options not given take the deployment's settings (ALBUMML_TRAIN_BACKBONE, ALBUMML_TRAIN_EPOCHS), then
+    TrainConfig's defaults.
+    """
+    from albumml.pipeline import train as run_training
+    from albumml.training.config import parse_config, resolve_train_config
+
+    if config_json is not None:
+        config = parse_config(config_json)
+    elif snapshot is None:
+        raise typer.BadParameter(
+            "give --snapshot ID (`albumml snapshot list`), or --config JSON", param_hint="--snapshot"
+        )
+    else:
+        given = {
+            "variant": model,
+            "backbone": backbone,
+            "weights": weights,
+            "labels": labels,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "lr": lr,
+            "weight_decay": weight_decay,
+            "hidden": parse_hidden(hidden) if hidden is not None else None,
+            "dropout": dropout,
+            "first_k": first_k,
+            "patience": patience,
+            "seed": seed,
+            "device": device,
+            "amp": amp,
+            "finetune_epochs": finetune,
+            "finetune_lr": finetune_lr,
+            "loader_workers": loader_workers,
+            "report": report,
+        }
+        config = resolve_train_config(context.settings(), snapshot, given)
+    with training_progress(progress and not as_json, config.epochs) as callbacks:
         result = run_training(context.settings(), config, resume=resume, progress=callbacks)
     evaluation = result.evaluation
     decision = None
     if register_model:
-        from albumml.training.registry import register
+        from albumml.registry.gate import register
 
         decision = register(context.settings(), result.run_id)
     if as_json:
@@ -180,7 +217,7 @@ def register(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Register a run's model; it becomes @champion only if it beats the champion re-measured on the same test split."""
-    from albumml.training.registry import register as run_gate
+    from albumml.registry.gate import register as run_gate
 
     decision = run_gate(context.settings(), run_id)
     if as_json:
@@ -212,13 +249,15 @@ def predict(
     import pandas as pd
 
     from albumml.models.bundle import open_image
-    from albumml.tracking import use_tracking
-    from albumml.training.registry import load_pyfunc
+    from albumml.registry.loading import load_pyfunc
+    from albumml.registry.tracking import use_tracking
 
     for cover in covers:
         open_image(cover)
     use_tracking(context.settings())
-    pyfunc = load_pyfunc(model or f"models:/{context.settings().model_name}@champion")
+    from albumml.registry.models import default_uri
+
+    pyfunc = load_pyfunc(model or default_uri(context.settings()))
     frame = pd.DataFrame(
         {"path": [str(c) for c in covers], "genres": [genres] * len(covers), "year": [year] * len(covers)}
     )
@@ -247,26 +286,12 @@ models_app = typer.Typer(help="The registered mood models.", no_args_is_help=Tru
 @models_app.command("list")
 def list_models(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Versions of the registered model with their aliases and gate figures."""
-    from albumml.tracking import client
+    from dataclasses import asdict
+
+    from albumml.registry.versions import list_versions
 
     settings = context.settings()
-    mlflow_client = client(settings)
-    versions = mlflow_client.search_model_versions(f"name = '{settings.model_name}'")
-    aliases: dict[str, list[str]] = {}
-    if versions:
-        for alias, version in mlflow_client.get_registered_model(settings.model_name).aliases.items():
-            aliases.setdefault(str(version), []).append(alias)
-    rows = [
-        {
-            "version": v.version,
-            "aliases": ",".join(aliases.get(str(v.version), [])),
-            "run_id": v.run_id,
-            "snapshot": v.tags.get("gate.snapshot_id", ""),
-            "test_micro_ap": v.tags.get("gate.challenger_micro_ap", ""),
-            "decision": v.tags.get("gate.decision", ""),
-        }
-        for v in sorted(versions, key=lambda v: int(v.version))
-    ]
+    rows = [asdict(row) for row in list_versions(settings)]
     if as_json:
         print_json(rows)
         return

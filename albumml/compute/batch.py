@@ -18,25 +18,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from albumml.config import Settings
-from albumml.errors import AlbummlError
+from albumml.errors import BatchError, BatchJobFailedError, BatchJobTimeoutError
 from albumml.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
 LOG_GROUP = "/aws/batch/job"
 SPOT_RECLAIM_REASON = "Host EC2*"
-
-
-class BatchError(AlbummlError):
-    """AWS Batch refused, lost or failed a training job."""
-
-
-class BatchJobFailedError(BatchError):
-    """The job ended FAILED; the message carries its reason, each attempt's exit and where its logs are."""
-
-
-class BatchJobTimeoutError(BatchError):
-    """The job did not finish in time and was cancelled."""
 
 
 @dataclass(frozen=True)
@@ -74,52 +62,9 @@ def batch_client(settings: Settings) -> Any:
 
 
 def training_command(config: TrainConfig) -> list[str]:
-    """The container's command: the same `albumml train` a local run uses, every knob spelled out, resumable."""
-    return [
-        "albumml",
-        "train",
-        "--snapshot",
-        config.snapshot_id,
-        "--model",
-        str(int(config.variant)),
-        "--backbone",
-        config.backbone,
-        "--weights",
-        config.weights,
-        "--labels",
-        config.labels,
-        "--epochs",
-        str(config.epochs),
-        "--batch-size",
-        str(config.batch_size),
-        "--lr",
-        repr(config.lr),
-        "--weight-decay",
-        repr(config.weight_decay),
-        "--hidden",
-        ",".join(str(h) for h in config.hidden),
-        "--dropout",
-        repr(config.dropout),
-        "--first-k",
-        str(config.first_k),
-        "--patience",
-        str(config.patience),
-        "--seed",
-        str(config.seed),
-        "--device",
-        config.device,
-        "--amp" if config.amp else "--no-amp",
-        "--finetune",
-        str(config.finetune_epochs),
-        "--finetune-lr",
-        repr(config.finetune_lr),
-        "--loader-workers",
-        str(config.loader_workers),
-        "--report" if config.report else "--no-report",
-        "--resume",
-        "--no-progress",
-        "--json",
-    ]
+    """The container's command: the same `albumml train` a local run uses, given the whole config as one JSON
+    argument (so a new TrainConfig field can never be dropped on the way), resumable."""
+    return ["albumml", "train", "--config", config.model_dump_json(), "--resume", "--no-progress", "--json"]
 
 
 def job_environment(settings: Settings) -> dict[str, str]:

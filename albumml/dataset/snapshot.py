@@ -14,20 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import select
 
 from albumml.catalogue import Catalogue
 from albumml.catalogue.engine import database_errors
 from albumml.catalogue.models import Album, AlbumMood, Mood
-from albumml.errors import AlbummlError
+from albumml.errors import SnapshotError
 from albumml.storage import Store
 
 PREFIX = "snapshots/"
-
-
-class SnapshotError(AlbummlError):
-    """A snapshot cannot be made or found."""
 
 
 class SnapshotConfig(BaseModel):
@@ -44,6 +40,15 @@ class SnapshotConfig(BaseModel):
         if self.validation_share + self.test_share >= 1:
             raise ValueError("validation_share + test_share must leave a training share")
         return self
+
+    @classmethod
+    def given(cls, **values: Any) -> SnapshotConfig:
+        """The defaults above with what a caller gave (None means "not given"); a clear error for a bad value."""
+        try:
+            return cls(**{name: value for name, value in values.items() if value is not None})
+        except ValidationError as error:
+            details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in error.errors())
+            raise SnapshotError(f"snapshot config: {details}") from None
 
 
 @dataclass

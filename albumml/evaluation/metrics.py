@@ -11,11 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sklearn.metrics import average_precision_score, cohen_kappa_score, roc_auc_score
 
-from albumml.errors import AlbummlError
-
-
-class EvaluationError(AlbummlError):
-    """Predictions and labels that cannot be compared."""
+from albumml.errors import EvaluationError
 
 
 @dataclass(frozen=True)

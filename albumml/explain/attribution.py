@@ -17,7 +17,8 @@ from captum.attr import LayerAttribution, LayerGradCam, Saliency
 from PIL import Image
 from torch import nn
 
-from albumml.models.backbones import Backbone, ModelError, imagenet_top
+from albumml.errors import ModelError
+from albumml.models.backbones import Backbone, imagenet_top
 from albumml.models.bundle import MoodModel
 from albumml.models.heads import mood_scores
 

@@ -1,8 +1,8 @@
 """Label embeddings: a vector per mood (GloVe text files or the bundled MiniLM model), cached in the store."""
 
+from albumml.errors import LabelEmbeddingError
 from albumml.labels.embeddings import (
     MINILM_SOURCE,
-    LabelEmbeddingError,
     LabelEmbeddings,
     cached_embeddings,
     glove_embeddings,

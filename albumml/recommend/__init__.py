@@ -1,7 +1,7 @@
-"""Albums near each other in mood space (the study's recommender signal), and the model an analysis looks at."""
+"""Albums near each other in mood space (the study's recommender signal)."""
 
-from albumml.recommend.albums import AlbumDetails, AnalysisError, NoVectorError, UnknownAlbumError
-from albumml.recommend.champion import AnalysedModel, NoChampionError, resolve_model
+from albumml.errors import AnalysisError, NoVectorError, UnknownAlbumError
+from albumml.recommend.albums import AlbumDetails
 from albumml.recommend.index import AlbumInput, MoodIndex, Refresh, Vectors, refresh
 from albumml.recommend.similar import CatalogueIndex, SimilarAlbum, SimilarAlbums, catalogue_index, similar_albums
 from albumml.recommend.vectors import Progress
@@ -9,11 +9,9 @@ from albumml.recommend.vectors import Progress
 __all__ = [
     "AlbumDetails",
     "AlbumInput",
-    "AnalysedModel",
     "AnalysisError",
     "CatalogueIndex",
     "MoodIndex",
-    "NoChampionError",
     "NoVectorError",
     "Progress",
     "Refresh",
@@ -23,6 +21,5 @@ __all__ = [
     "Vectors",
     "catalogue_index",
     "refresh",
-    "resolve_model",
     "similar_albums",
 ]

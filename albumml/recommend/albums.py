@@ -10,25 +10,13 @@ from sqlalchemy import select
 from albumml.catalogue import Catalogue
 from albumml.catalogue.engine import database_errors
 from albumml.catalogue.models import Album, AlbumMood, Mood
-from albumml.errors import AlbummlError
+from albumml.errors import UnknownAlbumError
 from albumml.recommend.index import AlbumInput
 
 FIND_IDS = (
     "album ids look like mw0001234567 (the end of the album's page URL); `albumml similar` and `albumml mood-space` "
     "list the ids they show, and a snapshot's manifest.parquet lists every id it holds"
 )
-
-
-class AnalysisError(AlbummlError):
-    """An analysis (similar albums, the mood-space map) cannot be made for the albums asked about."""
-
-
-class UnknownAlbumError(AnalysisError):
-    """An album id that the catalogue does not hold."""
-
-
-class NoVectorError(AnalysisError):
-    """An album that has no place in mood space: it has no cover, or its cover could not be read."""
 
 
 @dataclass(frozen=True)
@@ -42,12 +30,6 @@ class AlbumDetails:
     genres: tuple[str, ...] = ()
     year: int | None = None
     moods: list[str] = field(default_factory=list)
-
-    def as_input(self) -> AlbumInput:
-        """What the album's vector is computed from (it must have a cover)."""
-        if self.cover_key is None:
-            raise NoVectorError(no_cover_message(self))
-        return AlbumInput(self.album_id, self.cover_key, self.genres, self.year)
 
 
 def normalise_id(album_id: str) -> str:

@@ -14,18 +14,18 @@ import numpy as np
 
 from albumml.catalogue import Catalogue, open_catalogue
 from albumml.config import Settings
+from albumml.errors import NoVectorError
 from albumml.recommend.albums import (
     AlbumDetails,
-    NoVectorError,
     album_details,
     albums_with_cover,
     no_cover_message,
     require_albums,
 )
-from albumml.recommend.champion import AnalysedModel, resolve_model
 from albumml.recommend.index import MoodIndex, refresh
 from albumml.recommend.persistence import IndexMeta, folder, load_index, save_index
 from albumml.recommend.vectors import Progress, model_vectoriser
+from albumml.registry.models import AnalysedModel, resolve_model
 from albumml.storage import Store, open_store
 
 log = logging.getLogger(__name__)

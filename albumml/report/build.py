@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 
 from albumml.config import Settings
-from albumml.dataset.snapshot import Snapshot
+from albumml.dataset.snapshot import Snapshot, load_snapshot
 from albumml.models.bundle import MoodModel, open_image
+from albumml.registry.schema import GateTag
+from albumml.registry.training_run import ReportRequest
 from albumml.report.analysis import confused_pairs, per_mood_ap
 from albumml.report.html import ChampionFigure, ReportContent, ReportFigure, render
 from albumml.storage import Store
@@ -30,20 +32,20 @@ MOOD_SPACE_NAME = "mood_space.html"
 
 def champion_figure(settings: Settings) -> ChampionFigure | None:
     """The champion's test micro AP as the gate measured it when promoting it, or None without a champion."""
-    from albumml.tracking import client
-    from albumml.training.registry import current_champion
+    from albumml.registry.champion import current_champion
+    from albumml.registry.tracking import client
 
     try:
         champion = current_champion(client(settings), settings.model_name)
     except Exception as error:
         log.warning("the champion cannot be looked up for the report: %s", error)
         return None
-    if champion is None or "gate.challenger_micro_ap" not in champion.tags:
+    if champion is None or GateTag.CHALLENGER_MICRO_AP not in champion.tags:
         return None
     return ChampionFigure(
         str(champion.version),
-        float(champion.tags["gate.challenger_micro_ap"]),
-        champion.tags.get("gate.snapshot_id", "?"),
+        float(champion.tags[GateTag.CHALLENGER_MICRO_AP]),
+        champion.tags.get(GateTag.SNAPSHOT_ID, "?"),
     )
 
 
@@ -154,3 +156,28 @@ def _mood_space(model: MoodModel, store: Store, snapshot: Snapshot) -> Any:
     from albumml.viz.mood_space import mood_space_figure
 
     return mood_space_figure(model, store, snapshot, albums=30)
+
+
+def run_report(request: ReportRequest, folder: Path, plots: dict[str, Path]) -> Path:
+    """A training run's report (a `RunReporter`): the run's facts, then everything `build_report` shows."""
+    model, outcome, config = request.trained.model, request.trained.outcome, request.config
+    facts = {
+        "model": f"{int(config.variant)} ({model.variant.name.lower().replace('_', ' ')})",
+        "backbone": f"{config.backbone} ({model.backbone.weights_id})",
+        "snapshot": config.snapshot_id,
+        "test albums": str(outcome.evaluation.model.albums),
+        "moods": str(len(model.vocabulary)),
+    }
+    return build_report(
+        request.settings,
+        request.store,
+        model,
+        load_snapshot(request.store, config.snapshot_id),
+        run_id=request.run_id,
+        facts=facts,
+        evaluation=outcome.evaluation,
+        truth=outcome.truth,
+        scores=outcome.scores["model"],
+        plots=plots,
+        out=folder,
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from albumml.config import Settings
+from albumml.errors import TrackingError
+from albumml.registry.tracking import use_tracking
 from albumml.report.build import REPORT_NAME
-from albumml.tracking import TrackingError, use_tracking
 
 
 def fetch_report(settings: Settings, run_id: str, out: Path) -> Path:

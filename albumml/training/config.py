@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from albumml.config import Settings
+from albumml.errors import ConfigError
 from albumml.models.heads import Variant
 
 
@@ -18,7 +21,10 @@ class TrainConfig(BaseModel):
 
     snapshot_id: str = Field(description="The snapshot to train on (`albumml snapshot list`).")
     variant: Variant = Field(Variant.CLASSIFIER, description="Model 1-4 of the study.")
-    backbone: str = Field("vgg16", description="Image backbone (vgg16, resnet50, ..., efficientnet_lite0).")
+    backbone: str = Field(
+        "efficientnet_lite0",
+        description="Image backbone (vgg16, resnet50, ..., efficientnet_lite0); production sets vgg16 in its settings.",
+    )
     weights: str = Field("default", description="'default' (ImageNet), 'none' (random), or a state-dict path/URL.")
     labels: str = Field("minilm", description="Label embeddings for models 3-4: 'minilm' or a GloVe file.")
     epochs: int = Field(40, ge=1, le=10_000)
@@ -44,3 +50,39 @@ class TrainConfig(BaseModel):
             ignored |= {"finetune_epochs", "finetune_lr"}
         recipe = self.model_dump(mode="json", exclude=ignored)
         return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def deployment_defaults(settings: Settings) -> dict[str, Any]:
+    """What this deployment's settings say where a run gives nothing (backbone, epochs); unset ones are left out."""
+    chosen = {"backbone": settings.train_backbone, "epochs": settings.train_epochs}
+    return {name: value for name, value in chosen.items() if value is not None}
+
+
+def resolve_train_config(settings: Settings, snapshot_id: str, given: Mapping[str, Any] | None = None) -> TrainConfig:
+    """The one way a run's config is made: TrainConfig's defaults, then the deployment's settings, then what the
+    caller gave (a CLI option, a flow parameter); None means "not given"."""
+    chosen = {**deployment_defaults(settings), **{k: v for k, v in (given or {}).items() if v is not None}}
+    try:
+        return TrainConfig(snapshot_id=snapshot_id, **chosen)
+    except ValidationError as error:
+        raise ConfigError(f"training config: {one_line(error)}") from None
+
+
+def parse_config(text: str) -> TrainConfig:
+    """A whole TrainConfig from JSON (how a Batch job receives its run, so no field can be dropped on the way)."""
+    try:
+        return TrainConfig.model_validate_json(text)
+    except ValidationError as error:
+        raise ConfigError(f"training config JSON: {one_line(error)}") from None
+
+
+def one_line(error: ValidationError) -> str:
+    """Pydantic's findings as one line: `field: what is wrong`, separated by semicolons."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in error.errors())
+
+
+def resolve_backbone(settings: Settings, backbone: str | None = None) -> str:
+    """The backbone a command uses when it names none: the deployment's, else TrainConfig's default."""
+    if backbone:
+        return backbone
+    return settings.train_backbone or TrainConfig.model_fields["backbone"].default

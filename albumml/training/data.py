@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from albumml.dataset.snapshot import Snapshot, SnapshotError
+from albumml.dataset.snapshot import Snapshot
+from albumml.errors import SnapshotError
 from albumml.evaluation import multi_hot
 from albumml.models.backbones import Backbone
 from albumml.models.features import extract_features

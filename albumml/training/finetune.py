@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import mlflow
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
@@ -28,6 +27,7 @@ from albumml.models.heads import MoodHead
 from albumml.storage import Store
 from albumml.training.checkpoints import Checkpoints
 from albumml.training.config import TrainConfig
+from albumml.training.records import EpochRecord
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,12 @@ def finetune(
     state: dict[str, Any],
     checkpoints: Checkpoints,
     device: str,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
 ) -> tuple[Backbone, dict[str, HeadData]]:
-    """Phase 3b: backbone and head trained together; returns the tuned backbone and the splits' new features."""
+    """Phase 3b: backbone and head trained together; returns the tuned backbone and the splits' new features.
+
+    `on_epoch` hears of every fine-tuning epoch (tracking), before its checkpoint is saved.
+    """
     extractor = backbone.extractor.to(device)
     amp = device == "cuda" and config.amp
     optimizer = torch.optim.AdamW(
@@ -166,10 +170,8 @@ def finetune(
         tuned.update(
             epoch=epoch, extractor=extractor.state_dict(), head=head.state_dict(), optimizer=optimizer.state_dict()
         )
-        mlflow.log_metrics(
-            {"finetune_train_loss": loss_mean, "finetune_validation_micro_ap": ap, "finetune_epoch_seconds": seconds},
-            step=epoch,
-        )
+        if on_epoch is not None:
+            on_epoch(EpochRecord(epoch, loss_mean, ap, seconds))
         checkpoints.save(state["epoch"] + epoch, state)
         log.info("fine-tune epoch %d: loss %.4f, validation micro AP %.4f (%.0f s)", epoch, loss_mean, ap, seconds)
         if tuned["bad_epochs"] >= config.patience:

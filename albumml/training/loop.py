@@ -1,87 +1,59 @@
-"""`albumml train`: one function a phase (data, model, fit, evaluate, log), as in torchvision's reference scripts.
+"""Training a mood model: one function a phase (data, model, fit, evaluate), as in torchvision's reference scripts.
 
 Runs on CUDA with mixed precision when present and on the CPU otherwise, seeded; every epoch is checkpointed in the
-store and logged to MLflow, so `resume=True` continues a killed run in the same MLflow run.
+store, so a resumed session continues a killed run. Nothing here knows MLflow: tracking hangs off the callbacks
+(`albumml.registry.training_run` logs a session to MLflow).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-import mlflow
 import numpy as np
 import torch
 
-from albumml.config import Settings
 from albumml.dataset import load_snapshot
+from albumml.errors import TrainingError
 from albumml.evaluation import evaluate, frequency_baseline, random_baseline
 from albumml.labels import cached_embeddings
 from albumml.models.backbones import Backbone, load_backbone
-from albumml.models.bundle import MoodModel, save_bundle
+from albumml.models.bundle import MoodModel
 from albumml.models.calibration import fit_read_back, standardiser
 from albumml.models.features import decode_cover
 from albumml.models.fitting import HeadData, predict_scores, train_epoch
 from albumml.models.heads import MoodHead
-from albumml.models.pyfunc import cover_bytes, log_pyfunc
-from albumml.storage import Store, open_store
-from albumml.tracking import use_tracking
-from albumml.training import plots
+from albumml.models.pyfunc import cover_bytes
+from albumml.storage import Store
 from albumml.training.checkpoints import Checkpoints
 from albumml.training.config import TrainConfig
 from albumml.training.data import TrainingData, prepare
 from albumml.training.finetune import finetune
 from albumml.training.measure import Evaluation, evaluation_of
+from albumml.training.records import EpochRecord
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class EpochRecord:
-    """What one epoch did."""
-
-    epoch: int
-    train_loss: float
-    validation_micro_ap: float
-    seconds: float
-
-
-@dataclass
-class TrainResult:
-    """The run's id, where its model is, how training went and the test evaluation."""
-
-    run_id: str
-    model_uri: str
-    config: TrainConfig
-    evaluation: Evaluation
-    best_epoch: int
-    epochs_run: int
-    stopped_early: bool
-    resumed_from: int | None
-    history: list[EpochRecord] = field(default_factory=list)
-    skipped_covers: dict[str, str] = field(default_factory=dict)
-
-
 @dataclass
 class Progress:
-    """Callbacks for a progress display: covers featurised, and each finished epoch."""
+    """Callbacks: covers featurised (for a display), each finished epoch once recorded (tracking, before its
+    checkpoint) and once saved (a display), and each fine-tuning epoch (tracking)."""
 
     covers: Callable[[int], None] | None = None
     covers_total: Callable[[int], None] | None = None
     epoch: Callable[[EpochRecord], None] | None = None
+    record_epoch: Callable[[EpochRecord], None] | None = None
+    record_finetune_epoch: Callable[[EpochRecord], None] | None = None
 
 
 def resolve_device(config: TrainConfig) -> str:
     """CUDA when asked or available (auto), else the CPU; an error when CUDA is asked for but absent."""
     if config.device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was asked for but no CUDA device is visible; use --device auto or cpu")
+        raise TrainingError("--device cuda was asked for but no CUDA device is visible; use --device auto or cpu")
     if config.device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return config.device
@@ -151,19 +123,6 @@ def validation_ap(head: MoodHead, splits: dict[str, HeadData], label_vectors: to
     if label_vectors is not None:
         scores = standardiser(raw_scores(head, splits["train"], label_vectors), splits["train"].truth.cpu())(scores)
     return evaluate(splits["validation"].truth.cpu().numpy(), scores).micro_ap
-
-
-@contextlib.contextmanager
-def mlflow_run(settings: Settings, config: TrainConfig, run_id: str | None) -> Iterator[Any]:
-    """A new MLflow run, or the resumed one, in the configured experiment."""
-    experiment_id = use_tracking(settings)
-    if run_id is not None:
-        with mlflow.start_run(run_id=run_id) as run:
-            yield run
-        return
-    name = f"model{int(config.variant)}-{config.backbone}-{config.snapshot_id[:8]}"
-    with mlflow.start_run(experiment_id=experiment_id, run_name=name) as run:
-        yield run
 
 
 def run_params(config: TrainConfig, backbone: Backbone, data: TrainingData, device: str) -> dict[str, Any]:
@@ -242,7 +201,8 @@ def fit(
             generator=generator.get_state(),
             torch_rng=torch.get_rng_state(),
         )
-        mlflow.log_metrics({"train_loss": loss, "validation_micro_ap": ap, "epoch_seconds": record.seconds}, step=epoch)
+        if progress.record_epoch is not None:
+            progress.record_epoch(record)
         checkpoints.save(epoch, state)
         if progress.epoch is not None:
             progress.epoch(record)
@@ -333,75 +293,42 @@ def example_cover(store: Store, cover_key: str) -> bytes:
     return cover_bytes(image)
 
 
-def log_outcome(
-    model: MoodModel,
-    outcome: TestOutcome,
-    state: dict[str, Any],
-    example: bytes,
-    report: Callable[[Path, dict[str, Path]], Path] | None = None,
-) -> str:
-    """Phase 6: test metrics, the evaluation table, plots, the HTML report and the pyfunc model; returns its URI."""
-    evaluation = outcome.evaluation
-    mlflow.log_metrics(
-        {**evaluation.flat(), "best_epoch": state["best_epoch"], "best_validation_micro_ap": state["best_ap"]}
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "evaluation.json").write_text(json.dumps(evaluation.as_dict(), indent=1))
-        mlflow.log_artifact(str(root / "evaluation.json"))
-        figures = {
-            "loss": plots.loss_curves(state["history"], root / "loss_curves.png"),
-            "pr": plots.pr_curves(outcome.truth, outcome.scores, root / "pr_curves.png"),
-        }
-        for path in figures.values():
-            mlflow.log_artifact(str(path), "plots")
-        if report is not None:
-            mlflow.log_artifacts(str(report(root / "report", figures).parent), "report")
-        bundle = root / "mood_model.pt"
-        save_bundle(model, bundle)
-        info = log_pyfunc(bundle, example)
-    mlflow.set_tags({"model_uri": info.model_uri, "test_micro_ap": f"{evaluation.model.micro_ap:.6f}"})
-    return info.model_uri
+@dataclass
+class Session:
+    """A training run's pieces once data and head are ready (and, when resuming, restored from a checkpoint)."""
+
+    config: TrainConfig
+    store: Store
+    device: str
+    backbone: Backbone
+    data: TrainingData
+    label_vectors: torch.Tensor | None
+    head: MoodHead
+    optimizer: torch.optim.Optimizer
+    checkpoints: Checkpoints
+    state: dict[str, Any]
+    resumed_from: int | None
+    splits: dict[str, HeadData]
 
 
-def run_report(
-    settings: Settings, store: Store, model: MoodModel, outcome: TestOutcome, config: TrainConfig, run_id: str
-) -> Callable[[Path, dict[str, Path]], Path]:
-    """Phase 6b: the run's HTML report (metrics beside baselines and champion, per-mood AP, pictures)."""
+@dataclass
+class Trained:
+    """What a finished session produced: the model, its test outcome, how training went, and an input example."""
 
-    def write(folder: Path, figures: dict[str, Path]) -> Path:
-        from albumml.report.build import build_report
+    model: MoodModel
+    outcome: TestOutcome
+    state: dict[str, Any]
+    stopped_early: bool
+    example: bytes
 
-        facts = {
-            "model": f"{int(config.variant)} ({model.variant.name.lower().replace('_', ' ')})",
-            "backbone": f"{config.backbone} ({model.backbone.weights_id})",
-            "snapshot": config.snapshot_id,
-            "test albums": str(outcome.evaluation.model.albums),
-            "moods": str(len(model.vocabulary)),
-        }
-        return build_report(
-            settings,
-            store,
-            model,
-            load_snapshot(store, config.snapshot_id),
-            run_id=run_id,
-            facts=facts,
-            evaluation=outcome.evaluation,
-            truth=outcome.truth,
-            scores=outcome.scores["model"],
-            plots=figures,
-            out=folder,
-        )
-
-    return write
+    @property
+    def history(self) -> list[EpochRecord]:
+        """The head's epochs as records."""
+        return [EpochRecord(int(e), float(loss), float(ap), float(s)) for e, loss, ap, s in self.state["history"]]
 
 
-def train(
-    settings: Settings, config: TrainConfig, *, resume: bool = False, progress: Progress | None = None
-) -> TrainResult:
-    """Trains one model variant on a snapshot, logs it to MLflow and returns how it did on the test split."""
-    progress = progress or Progress()
-    store = open_store(settings)
+def start_session(store: Store, config: TrainConfig, *, resume: bool, progress: Progress) -> Session:
+    """Phases 1-2: device, data, label vectors, head and optimiser; the latest checkpoint restored when resuming."""
     device = resolve_device(config)
     torch.manual_seed(config.seed)
     backbone, data = load_data(store, config, device, progress)
@@ -422,48 +349,41 @@ def train(
             log.info("no checkpoint for run key %s: starting from epoch 1", config.run_key())
         state = fresh_state(config, head)
     splits = {name: on_device(split, device) for name, split in data.splits.items()}
-    with mlflow_run(settings, config, state.get("mlflow_run_id")) as run:
-        if resumed_from is None:
-            mlflow.log_params(run_params(config, backbone, data, device))
-            mlflow.set_tags(
-                {
-                    "snapshot_id": config.snapshot_id,
-                    "variant": str(int(config.variant)),
-                    "backbone": config.backbone,
-                    "run_key": config.run_key(),
-                }
-            )
-        state["mlflow_run_id"] = run.info.run_id
-        state, stopped_early = fit(config, head, splits, label_vectors, state, optimizer, checkpoints, device, progress)
-        head.load_state_dict(state["best_head"])
-        if config.finetune_epochs:
-            backbone, splits = finetune(
-                config,
-                backbone,
-                head,
-                splits,
-                cover_keys_of(store, config, data),
-                store,
-                label_vectors,
-                state,
-                checkpoints,
-                device,
-            )
-        model = finish_model(backbone, head, config, data, splits, label_vectors)
-        outcome = test_evaluation(model, splits, data, config.seed)
-        example = example_cover(store, data.example_cover)
-        report = run_report(settings, store, model, outcome, config, run.info.run_id) if config.report else None
-        model_uri = log_outcome(model, outcome, state, example, report)
-    history = [EpochRecord(int(e), float(loss), float(ap), float(s)) for e, loss, ap, s in state["history"]]
-    return TrainResult(
-        run_id=run.info.run_id,
-        model_uri=model_uri,
-        config=config,
-        evaluation=outcome.evaluation,
-        best_epoch=int(state["best_epoch"]),
-        epochs_run=int(state["epoch"]),
-        stopped_early=stopped_early,
-        resumed_from=resumed_from,
-        history=history,
-        skipped_covers=data.skipped,
+    return Session(
+        config, store, device, backbone, data, label_vectors, head, optimizer, checkpoints, state, resumed_from, splits
     )
+
+
+def run_session(session: Session, progress: Progress) -> Trained:
+    """Phases 3-5: fit the head (then fine-tune when asked), finish the model, evaluate it on the test split."""
+    config, store = session.config, session.store
+    state, stopped_early = fit(
+        config,
+        session.head,
+        session.splits,
+        session.label_vectors,
+        session.state,
+        session.optimizer,
+        session.checkpoints,
+        session.device,
+        progress,
+    )
+    session.head.load_state_dict(state["best_head"])
+    backbone, splits = session.backbone, session.splits
+    if config.finetune_epochs:
+        backbone, splits = finetune(
+            config,
+            backbone,
+            session.head,
+            splits,
+            cover_keys_of(store, config, session.data),
+            store,
+            session.label_vectors,
+            state,
+            session.checkpoints,
+            session.device,
+            on_epoch=progress.record_finetune_epoch,
+        )
+    model = finish_model(backbone, session.head, config, session.data, splits, session.label_vectors)
+    outcome = test_evaluation(model, splits, session.data, config.seed)
+    return Trained(model, outcome, state, stopped_early, example_cover(store, session.data.example_cover))

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from albumml.dataset.snapshot import Snapshot, SnapshotError
+from albumml.dataset.snapshot import Snapshot
+from albumml.errors import SnapshotError
 from albumml.evaluation import Metrics, evaluate_with_baselines, multi_hot, semantic_closeness
 from albumml.models.bundle import MoodModel
 from albumml.storage import Store

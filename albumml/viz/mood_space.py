@@ -17,22 +17,21 @@ import torch
 
 from albumml.catalogue import Catalogue, open_catalogue
 from albumml.config import Settings
-from albumml.dataset.snapshot import Snapshot, SnapshotError, load_snapshot
+from albumml.dataset.snapshot import Snapshot, load_snapshot
+from albumml.errors import AnalysisError, NoVectorError, SnapshotError, UnknownAlbumError
 from albumml.models.bundle import MoodModel
 from albumml.models.features import extract_features
 from albumml.recommend.albums import (
     AlbumDetails,
-    AnalysisError,
-    NoVectorError,
-    UnknownAlbumError,
     album_details,
     no_cover_message,
     normalise_id,
     require_albums,
 )
-from albumml.recommend.champion import resolve_model
+from albumml.registry.models import resolve_model
 from albumml.storage import Store, open_store
 from albumml.viz.layout import tsne_layout
+from albumml.viz.placed import PlacedAlbum
 from albumml.viz.points import TOP, mood_vectors, predict_points
 from albumml.viz.render import matplotlib_figure, plotly_figure
 
@@ -44,30 +43,6 @@ log = logging.getLogger(__name__)
 ALBUMS = 12
 PNG_NAME = "mood_space.png"
 HTML_NAME = "mood_space.html"
-
-
-@dataclass(frozen=True)
-class PlacedAlbum:
-    """An album on the map: who it is, its true moods (of the vocabulary), its top predictions and its point."""
-
-    album_id: str
-    title: str
-    artist: str | None
-    moods: list[str]
-    predicted: list[tuple[str, float]]
-    xy: tuple[float, float]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The album as JSON-ready data."""
-        return {
-            "album_id": self.album_id,
-            "title": self.title,
-            "artist": self.artist,
-            "moods": self.moods,
-            "predicted": [{"mood": m, "score": s} for m, s in self.predicted],
-            "x": self.xy[0],
-            "y": self.xy[1],
-        }
 
 
 @dataclass

@@ -11,7 +11,7 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from albumml.viz.mood_space import PlacedAlbum
+    from albumml.viz.placed import PlacedAlbum
 
 PALETTE = (
     "#1f77b4",

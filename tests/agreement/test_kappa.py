@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from albumml.agreement import AgreementError, cohen_kappa, compare, compare_matrices, landis_koch
+from albumml.agreement import cohen_kappa, compare, compare_matrices, landis_koch
+from albumml.errors import AgreementError
 
 VOCABULARY = ["Brash", "Cathartic", "Literate", "Rustic", "Wistful", "Never"]
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from albumml.agreement import AgreementError, draw_order, draw_sample, read_sample, write_sample
+from albumml.agreement import draw_order, draw_sample, read_sample, write_sample
 from albumml.agreement.sample import find_sample
 from albumml.config import Settings
+from albumml.errors import AgreementError
 from albumml.storage import Store, open_store
 from tests.agreement.helpers import VOCABULARY, stored_snapshot
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from albumml.agreement import AgreementError, collect, read_sheet, write_sheet
+from albumml.agreement import collect, read_sheet, write_sheet
 from albumml.agreement.sheet import COLUMNS
+from albumml.errors import AgreementError
 from tests.agreement.helpers import small_sample
 
 SAMPLE = small_sample()

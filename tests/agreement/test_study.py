@@ -7,7 +7,8 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from albumml.agreement import AgreementError, ModelOpinion, compare, score_study, top_moods
+from albumml.agreement import ModelOpinion, compare, score_study, top_moods
+from albumml.errors import AgreementError
 
 VOCABULARY = ["Brash", "Cathartic", "Literate", "Rustic", "Wistful"]
 ANN = {"a": {"Brash"}, "b": {"Rustic", "Wistful"}, "c": {"Literate"}, "d": {"Brash", "Cathartic", "Wistful"}}

@@ -9,10 +9,11 @@ import typer
 
 from albumml.cli import app
 from albumml.compute import batch
-from albumml.compute.batch import BatchError, BatchJob, BatchJobFailedError, BatchJobTimeoutError
+from albumml.compute.batch import BatchJob
 from albumml.config import load_settings
+from albumml.errors import BatchError, BatchJobFailedError, BatchJobTimeoutError
 from albumml.models.heads import Variant
-from albumml.training.config import TrainConfig
+from albumml.training.config import TrainConfig, parse_config
 
 PRODUCTION = {
     "store_url": "s3://bucket/albumml",
@@ -29,12 +30,13 @@ def parsed_by_the_cli(command: list[str]) -> dict[str, Any]:
     return train.make_context("train", command[2:]).params
 
 
-def test_the_job_command_is_albumml_train_with_every_knob_of_the_config() -> None:
+def test_the_job_command_is_albumml_train_with_the_whole_config() -> None:
     config = TrainConfig(
         snapshot_id="abc123",
         variant=Variant.EMBEDDING_WITH_METADATA,
         backbone="resnet50",
         weights="s3://weights/r50.pt",
+        labels="s3://embeddings/glove.6B.300d.txt",
         epochs=7,
         batch_size=32,
         lr=3e-4,
@@ -52,30 +54,11 @@ def test_the_job_command_is_albumml_train_with_every_knob_of_the_config() -> Non
         report=False,
     )
     params = parsed_by_the_cli(batch.training_command(config))
-    rebuilt = TrainConfig(
-        snapshot_id=params["snapshot"],
-        variant=Variant(params["model"]),
-        backbone=params["backbone"],
-        weights=params["weights"],
-        labels=params["labels"],
-        epochs=params["epochs"],
-        batch_size=params["batch_size"],
-        lr=params["lr"],
-        weight_decay=params["weight_decay"],
-        hidden=tuple(int(h) for h in params["hidden"].split(",")),
-        dropout=params["dropout"],
-        first_k=params["first_k"],
-        patience=params["patience"],
-        seed=params["seed"],
-        device=params["device"],
-        amp=params["amp"],
-        finetune_epochs=params["finetune"],
-        finetune_lr=params["finetune_lr"],
-        loader_workers=params["loader_workers"],
-        report=params["report"],
-    )
+    rebuilt = parse_config(params["config_json"])
     assert rebuilt == config
     assert rebuilt.run_key() == config.run_key()
+    unchanged = [name for name, field in TrainConfig.model_fields.items() if getattr(config, name) == field.default]
+    assert unchanged == [], "give every field a non-default value, so the round trip proves it travels"
     assert params["resume"] is True
     assert params["as_json"] is True
 

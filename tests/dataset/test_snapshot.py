@@ -11,7 +11,7 @@ from albumml.catalogue.engine import create_catalogue_engine
 from albumml.catalogue.migrate import upgrade
 from albumml.config import Settings
 from albumml.dataset import SnapshotConfig, build_snapshot, list_snapshots, load_snapshot, save_snapshot, split_of
-from albumml.dataset.snapshot import SnapshotError
+from albumml.errors import SnapshotError
 from albumml.storage import open_store
 from tests.catalogue.factories import album, moods
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from albumml.errors import EvaluationError
 from albumml.evaluation import evaluate, evaluate_with_baselines, frequency_baseline, multi_hot, semantic_closeness
-from albumml.evaluation.metrics import EvaluationError
 
 VOCABULARY = ["Brash", "Literate", "Rustic", "Wistful"]
 

@@ -75,8 +75,8 @@ def test_explains_the_champions_top_moods_and_names_the_cover_it_cannot_read(
     assert "notes.jpg" in done.stderr and "1 of 3 covers could not be explained" in done.stderr
     assert "explaining covers" not in done.stderr
 
-    from albumml.tracking import use_tracking
-    from albumml.training.registry import load_model
+    from albumml.registry.loading import load_model
+    from albumml.registry.tracking import use_tracking
 
     use_tracking(analysis_champion.settings())
     model = load_model(analysis_champion.model_uri)

@@ -26,9 +26,9 @@ from moto.server import ThreadedMotoServer
 
 from albumml.catalogue import open_catalogue
 from albumml.compute import batch
-from albumml.compute.batch import BatchJobFailedError
 from albumml.config import Settings, load_settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
+from albumml.errors import BatchJobFailedError
 from albumml.models.heads import Variant
 from albumml.sample_site import Faults, generate_site, serving
 from albumml.storage import open_store

@@ -10,8 +10,9 @@ import torch
 from PIL import Image
 from skimage import data
 
+from albumml.errors import ModelError
 from albumml.models import lite0
-from albumml.models.backbones import BACKBONES, LITE0_PYPI, ModelError, imagenet_top, load_backbone
+from albumml.models.backbones import BACKBONES, LITE0_PYPI, imagenet_top, load_backbone
 
 CATS = {"Egyptian cat", "tabby", "tiger cat"}
 

@@ -19,10 +19,10 @@ from albumml.evaluation import evaluate, frequency_baseline
 from albumml.models.backbones import load_backbone
 from albumml.models.fitting import HeadData, fit_head, predict_scores
 from albumml.models.heads import MoodHead, Variant
+from albumml.pipeline import train
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 from albumml.training.data import prepare
-from albumml.training.loop import train
 
 MARGIN = 1.5
 

@@ -13,10 +13,12 @@ import pytest
 
 from albumml.catalogue import open_catalogue
 from albumml.dataset import load_snapshot
-from albumml.recommend import NoVectorError, UnknownAlbumError, catalogue_index, resolve_model, similar_albums
+from albumml.errors import NoVectorError, UnknownAlbumError
+from albumml.recommend import catalogue_index, similar_albums
 from albumml.recommend.persistence import folder
+from albumml.registry.models import resolve_model
+from albumml.registry.tracking import client
 from albumml.storage import open_store
-from albumml.tracking import client
 from tests.catalogue.factories import album
 from tests.conftest import AnalysisChampion
 from tests.recommend.conftest import CatalogueCopy, run_albumml

@@ -7,14 +7,12 @@ from pathlib import Path
 import pytest
 
 from albumml.config import load_settings
-from albumml.dataset.snapshot import SnapshotError
-from albumml.labels import LabelEmbeddingError
-from albumml.models.backbones import ModelError
-from albumml.models.bundle import ImageInputError, open_image
-from albumml.tracking import TrackingError
+from albumml.errors import ImageInputError, LabelEmbeddingError, ModelError, SnapshotError, TrackingError
+from albumml.models.bundle import open_image
+from albumml.pipeline import train
+from albumml.registry.gate import register
+from albumml.registry.loading import load_model
 from albumml.training.config import TrainConfig
-from albumml.training.loop import train
-from albumml.training.registry import load_model, register
 
 
 def embedded(home: Path, tmp_path: Path):
@@ -52,7 +50,7 @@ def test_moods_without_embeddings_are_named(learning_home: tuple[Path, str], tmp
 
 
 def test_model_uri_that_does_not_resolve(tmp_path: Path) -> None:
-    from albumml.tracking import use_tracking
+    from albumml.registry.tracking import use_tracking
 
     use_tracking(embedded(tmp_path / "home", tmp_path))
     with pytest.raises(TrackingError, match="albumml models list"):

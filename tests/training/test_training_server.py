@@ -13,11 +13,11 @@ import pytest
 
 from albumml.config import Settings, load_settings
 from albumml.dataset import load_snapshot
+from albumml.pipeline import train
+from albumml.registry.gate import register
+from albumml.registry.tracking import client
 from albumml.storage import open_store
-from albumml.tracking import client
 from albumml.training.config import TrainConfig
-from albumml.training.loop import train
-from albumml.training.registry import register
 from tests.conftest import TEST_AWS
 from tests.support.services import mlflow_server, unavailable
 

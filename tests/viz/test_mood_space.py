@@ -11,7 +11,7 @@ from PIL import Image
 from albumml.catalogue import open_catalogue
 from albumml.dataset import load_snapshot
 from albumml.recommend.albums import album_details
-from albumml.recommend.champion import resolve_model
+from albumml.registry.models import resolve_model
 from albumml.storage import open_store
 from albumml.viz import mood_space, mood_vectors
 from tests.conftest import AnalysisChampion

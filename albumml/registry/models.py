@@ -12,18 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from albumml.config import Settings
+from albumml.errors import NoChampionError, TrackingError
 from albumml.models.bundle import MoodModel
-from albumml.tracking import TrackingError, client
-from albumml.training.registry import CHAMPION, load_model
+from albumml.registry.champion import is_not_found
+from albumml.registry.loading import load_model
+from albumml.registry.schema import CHAMPION, RunTag, VersionTag, champion_uri
+from albumml.registry.tracking import client
 
 _ALIAS = re.compile(r"^models:/(?P<name>[^/@]+)@(?P<alias>[^/]+)$")
 _VERSION = re.compile(r"^models:/(?P<name>[^/@]+)/(?P<version>\d+)$")
 _LOGGED = re.compile(r"^models:/(?P<model_id>m-[^/]+)$")
 _RUN = re.compile(r"^runs:/(?P<run_id>[^/]+)(/.*)?$")
-
-
-class NoChampionError(TrackingError):
-    """The registered model has no champion to analyse."""
 
 
 @dataclass
@@ -60,7 +59,7 @@ class AnalysedModel:
 
 def default_uri(settings: Settings) -> str:
     """The configured model's champion."""
-    return f"models:/{settings.model_name}@{CHAMPION}"
+    return champion_uri(settings.model_name)
 
 
 def _tag(entity: Any, name: str) -> str | None:
@@ -76,9 +75,8 @@ def _version(mlflow_client: Any, settings: Settings, uri: str) -> Any:
             return mlflow_client.get_model_version_by_alias(name, alias["alias"])
         return mlflow_client.get_model_version(name, numbered["version"] if numbered else "")
     except Exception as error:
-        code = getattr(error, "error_code", "")
         where = settings.masked()["mlflow_tracking_uri"]
-        if code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+        if not is_not_found(error):
             raise TrackingError(f"cannot look up {uri} in MLflow at {where}: {error}") from None
         if alias and alias["alias"] == CHAMPION:
             raise NoChampionError(
@@ -95,14 +93,14 @@ def resolve_model(settings: Settings, uri: str | None = None) -> AnalysedModel:
         mlflow_client = client(settings)
         version = _version(mlflow_client, settings, uri)
         run_id = version.run_id or None
-        snapshot_id = _tag(version, "snapshot_id")
+        snapshot_id = _tag(version, VersionTag.SNAPSHOT_ID)
         if snapshot_id is None and run_id:
-            snapshot_id = _tag(mlflow_client.get_run(run_id), "snapshot_id")
+            snapshot_id = _tag(mlflow_client.get_run(run_id), RunTag.SNAPSHOT_ID)
         identity = f"registered:{version.name}:{version.version}:{version.source}:{run_id}"
         return AnalysedModel(uri, identity, snapshot_id, str(version.version), run_id)
     if match := _RUN.match(uri):
         run = _run(settings, match["run_id"])
-        return AnalysedModel(uri, f"run:{uri}", _tag(run, "snapshot_id"), None, match["run_id"])
+        return AnalysedModel(uri, f"run:{uri}", _tag(run, RunTag.SNAPSHOT_ID), None, match["run_id"])
     if match := _LOGGED.match(uri):
         mlflow_client = client(settings)
         try:
@@ -110,7 +108,7 @@ def resolve_model(settings: Settings, uri: str | None = None) -> AnalysedModel:
         except Exception as error:
             raise TrackingError(f"no logged model {uri} in MLflow: {error}") from None
         run_id = logged.source_run_id or None
-        snapshot_id = _tag(mlflow_client.get_run(run_id), "snapshot_id") if run_id else None
+        snapshot_id = _tag(mlflow_client.get_run(run_id), RunTag.SNAPSHOT_ID) if run_id else None
         return AnalysedModel(uri, f"logged:{match['model_id']}", snapshot_id, None, run_id)
     client(settings)
     return AnalysedModel(uri, f"uri:{uri}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from albumml.config import Settings
-from albumml.tracking import TrackingError, client, use_tracking
+from albumml.errors import TrackingError
+from albumml.registry.schema import Metric, RunTag
+from albumml.registry.tracking import client, use_tracking
 from albumml.training.config import TrainConfig
 
 
@@ -26,11 +28,11 @@ def finished_run(settings: Settings, config: TrainConfig) -> FinishedRun:
     experiment_id = use_tracking(settings)
     runs = client(settings).search_runs(
         [experiment_id],
-        filter_string=f"tags.run_key = '{config.run_key()}'",
+        filter_string=f"tags.{RunTag.RUN_KEY} = '{config.run_key()}'",
         order_by=["attributes.start_time DESC"],
         max_results=50,
     )
-    runs = [run for run in runs if run.data.tags.get("model_uri")]
+    runs = [run for run in runs if run.data.tags.get(RunTag.MODEL_URI)]
     if not runs:
         raise TrackingError(
             f"no finished run with run key {config.run_key()} (model {int(config.variant)} on snapshot "
@@ -40,9 +42,9 @@ def finished_run(settings: Settings, config: TrainConfig) -> FinishedRun:
     metrics = run.data.metrics
     return FinishedRun(
         run_id=run.info.run_id,
-        model_uri=run.data.tags["model_uri"],
-        test_micro_ap=metrics["test_micro_ap"],
-        baseline_micro_ap=metrics["baseline_frequency_micro_ap"],
-        random_micro_ap=metrics["baseline_random_micro_ap"],
-        best_epoch=int(metrics.get("best_epoch", 0)),
+        model_uri=run.data.tags[RunTag.MODEL_URI],
+        test_micro_ap=metrics[Metric.TEST_MICRO_AP],
+        baseline_micro_ap=metrics[Metric.BASELINE_FREQUENCY_MICRO_AP],
+        random_micro_ap=metrics[Metric.BASELINE_RANDOM_MICRO_AP],
+        best_epoch=int(metrics.get(Metric.BEST_EPOCH, 0)),
     )

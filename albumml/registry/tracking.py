@@ -6,11 +6,7 @@ import os
 from typing import Any
 
 from albumml.config import Settings
-from albumml.errors import AlbummlError
-
-
-class TrackingError(AlbummlError):
-    """MLflow cannot be reached, or a run or model it should hold is not there."""
+from albumml.errors import TrackingError
 
 
 def use_tracking(settings: Settings) -> str:

@@ -12,14 +12,15 @@ from typing import Any
 
 from albumml.config import Settings
 from albumml.dataset import load_snapshot
-from albumml.models.bundle import MoodModel
+from albumml.errors import TrackingError
+from albumml.registry.champion import current_champion
+from albumml.registry.loading import load_model
+from albumml.registry.schema import CHAMPION, GateTag, RunTag, VersionTag, champion_uri
+from albumml.registry.tracking import client
 from albumml.storage import open_store
-from albumml.tracking import TrackingError, client
 from albumml.training.measure import Evaluation, measure
 
 log = logging.getLogger(__name__)
-
-CHAMPION = "champion"
 
 
 @dataclass(frozen=True)
@@ -47,37 +48,11 @@ class GateDecision:
         )
 
 
-def load_pyfunc(uri: str) -> Any:
-    """The pyfunc behind an MLflow model URI (`models:/album-mood@champion`, `runs:/...`, `models:/m-...`)."""
-    import mlflow.pyfunc
-
-    try:
-        return mlflow.pyfunc.load_model(uri)
-    except Exception as error:
-        raise TrackingError(
-            f"model {uri!r} cannot be loaded ({type(error).__name__}: {error}); check the name and alias with "
-            "`albumml models list`, or train and register one first"
-        ) from None
-
-
-def load_model(uri: str) -> MoodModel:
-    """The mood model behind an MLflow model URI."""
-    return load_pyfunc(uri).unwrap_python_model().model
-
-
 def _run_of(mlflow_client: Any, run_id: str) -> Any:
     try:
         return mlflow_client.get_run(run_id)
     except Exception as error:
         raise TrackingError(f"no MLflow run {run_id!r}: {error}") from None
-
-
-def current_champion(mlflow_client: Any, name: str) -> Any | None:
-    """The version holding the champion alias, or None."""
-    try:
-        return mlflow_client.get_model_version_by_alias(name, CHAMPION)
-    except Exception:
-        return None
 
 
 def register(settings: Settings, run_id: str) -> GateDecision:
@@ -86,8 +61,8 @@ def register(settings: Settings, run_id: str) -> GateDecision:
 
     mlflow_client = client(settings)
     run = _run_of(mlflow_client, run_id)
-    model_uri = run.data.tags.get("model_uri")
-    snapshot_id = run.data.tags.get("snapshot_id")
+    model_uri = run.data.tags.get(RunTag.MODEL_URI)
+    snapshot_id = run.data.tags.get(RunTag.SNAPSHOT_ID)
     if not model_uri or not snapshot_id:
         raise TrackingError(f"run {run_id} has no logged mood model (tags model_uri, snapshot_id): train it first")
     name = settings.model_name
@@ -97,8 +72,10 @@ def register(settings: Settings, run_id: str) -> GateDecision:
     champion = current_champion(mlflow_client, name)
     champion_ap = None
     if champion is not None:
-        champion_ap = measure(load_model(f"models:/{name}@{CHAMPION}"), store, snapshot).model.micro_ap
-    version = mlflow.register_model(model_uri, name, tags={"snapshot_id": snapshot_id, "run_id": run_id})
+        champion_ap = measure(load_model(champion_uri(name)), store, snapshot).model.micro_ap
+    version = mlflow.register_model(
+        model_uri, name, tags={VersionTag.SNAPSHOT_ID: snapshot_id, VersionTag.RUN_ID: run_id}
+    )
     promoted = champion_ap is None or challenger.model.micro_ap > champion_ap
     decision = GateDecision(
         name=name,
@@ -111,13 +88,13 @@ def register(settings: Settings, run_id: str) -> GateDecision:
         challenger=challenger,
     )
     tags = {
-        "gate.snapshot_id": snapshot_id,
-        "gate.challenger_micro_ap": f"{decision.challenger_micro_ap:.6f}",
-        "gate.champion_version": decision.champion_version or "none",
-        "gate.champion_micro_ap": f"{champion_ap:.6f}" if champion_ap is not None else "none",
-        "gate.baseline_frequency_micro_ap": f"{challenger.label_frequency.micro_ap:.6f}",
-        "gate.decision": "promoted" if promoted else "rejected",
-        "gate.reason": decision.reason,
+        GateTag.SNAPSHOT_ID: snapshot_id,
+        GateTag.CHALLENGER_MICRO_AP: f"{decision.challenger_micro_ap:.6f}",
+        GateTag.CHAMPION_VERSION: decision.champion_version or "none",
+        GateTag.CHAMPION_MICRO_AP: f"{champion_ap:.6f}" if champion_ap is not None else "none",
+        GateTag.BASELINE_FREQUENCY_MICRO_AP: f"{challenger.label_frequency.micro_ap:.6f}",
+        GateTag.DECISION: "promoted" if promoted else "rejected",
+        GateTag.REASON: decision.reason,
     }
     for key, value in tags.items():
         mlflow_client.set_model_version_tag(name, decision.version, key, value)

@@ -1,0 +1,26 @@
+"""The one champion lookup: the version holding `@champion`, None only when the alias does not exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from albumml.errors import TrackingError
+from albumml.registry.schema import CHAMPION
+
+# MLflow's error codes for "no such registered model or alias"; anything else is a real failure.
+NOT_FOUND_CODES = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
+
+
+def is_not_found(error: Exception) -> bool:
+    """Whether an MLflow error says the thing looked up does not exist (rather than that MLflow failed)."""
+    return getattr(error, "error_code", "") in NOT_FOUND_CODES
+
+
+def current_champion(mlflow_client: Any, name: str) -> Any | None:
+    """The model version holding the champion alias, None when there is none; any other failure raises."""
+    try:
+        return mlflow_client.get_model_version_by_alias(name, CHAMPION)
+    except Exception as error:
+        if is_not_found(error):
+            return None
+        raise TrackingError(f"cannot look up the champion of {name!r} in MLflow: {error}") from None

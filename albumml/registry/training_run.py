@@ -1,0 +1,176 @@
+"""A training session tracked in MLflow: params and tags, per-epoch metrics through the loop's callbacks, then the
+test figures, plots, an optional run report and the pyfunc model.
+
+`resume=True` continues a killed run in the same MLflow run (its id is kept in the checkpoint). The report is
+written by whatever the caller passes (the analysis layer's `albumml.report`), so this layer never reaches up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import mlflow
+
+from albumml.config import Settings
+from albumml.models.bundle import save_bundle
+from albumml.models.pyfunc import log_pyfunc
+from albumml.registry.schema import Metric, RunTag
+from albumml.registry.tracking import use_tracking
+from albumml.storage import Store, open_store
+from albumml.training import plots
+from albumml.training.config import TrainConfig
+from albumml.training.loop import Progress, Trained, run_params, run_session, start_session
+from albumml.training.measure import Evaluation
+from albumml.training.records import EpochRecord
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What a run report is made of: the settings and store it reads, the trained model and its run."""
+
+    settings: Settings
+    store: Store
+    trained: Trained
+    config: TrainConfig
+    run_id: str
+
+
+class RunReporter(Protocol):
+    """Writes a run's HTML report into `folder` (beside the run's plot files) and returns the page's path."""
+
+    def __call__(self, run: ReportRequest, folder: Path, plots: dict[str, Path]) -> Path: ...
+
+
+@dataclass
+class TrainResult:
+    """The run's id, where its model is, how training went and the test evaluation."""
+
+    run_id: str
+    model_uri: str
+    config: TrainConfig
+    evaluation: Evaluation
+    best_epoch: int
+    epochs_run: int
+    stopped_early: bool
+    resumed_from: int | None
+    history: list[EpochRecord] = field(default_factory=list)
+    skipped_covers: dict[str, str] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def mlflow_run(settings: Settings, config: TrainConfig, run_id: str | None) -> Iterator[Any]:
+    """A new MLflow run, or the resumed one, in the configured experiment."""
+    experiment_id = use_tracking(settings)
+    if run_id is not None:
+        with mlflow.start_run(run_id=run_id) as run:
+            yield run
+        return
+    name = f"model{int(config.variant)}-{config.backbone}-{config.snapshot_id[:8]}"
+    with mlflow.start_run(experiment_id=experiment_id, run_name=name) as run:
+        yield run
+
+
+def log_epoch(record: EpochRecord) -> None:
+    """One head epoch's metrics, at its step."""
+    mlflow.log_metrics(
+        {
+            Metric.TRAIN_LOSS: record.train_loss,
+            Metric.VALIDATION_MICRO_AP: record.validation_micro_ap,
+            Metric.EPOCH_SECONDS: record.seconds,
+        },
+        step=record.epoch,
+    )
+
+
+def log_finetune_epoch(record: EpochRecord) -> None:
+    """One fine-tuning epoch's metrics, at its step."""
+    mlflow.log_metrics(
+        {
+            Metric.FINETUNE_TRAIN_LOSS: record.train_loss,
+            Metric.FINETUNE_VALIDATION_MICRO_AP: record.validation_micro_ap,
+            Metric.FINETUNE_EPOCH_SECONDS: record.seconds,
+        },
+        step=record.epoch,
+    )
+
+
+def log_outcome(trained: Trained, report: Callable[[Path, dict[str, Path]], Path] | None = None) -> str:
+    """Test metrics, the evaluation table, plots, the HTML report and the pyfunc model; returns the model's URI."""
+    evaluation, state = trained.outcome.evaluation, trained.state
+    mlflow.log_metrics(
+        {
+            **evaluation.flat(),
+            Metric.BEST_EPOCH: state["best_epoch"],
+            Metric.BEST_VALIDATION_MICRO_AP: state["best_ap"],
+        }
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "evaluation.json").write_text(json.dumps(evaluation.as_dict(), indent=1))
+        mlflow.log_artifact(str(root / "evaluation.json"))
+        figures = {
+            "loss": plots.loss_curves(state["history"], root / "loss_curves.png"),
+            "pr": plots.pr_curves(trained.outcome.truth, trained.outcome.scores, root / "pr_curves.png"),
+        }
+        for path in figures.values():
+            mlflow.log_artifact(str(path), "plots")
+        if report is not None:
+            mlflow.log_artifacts(str(report(root / "report", figures).parent), "report")
+        bundle = root / "mood_model.pt"
+        save_bundle(trained.model, bundle)
+        info = log_pyfunc(bundle, trained.example)
+    mlflow.set_tags({RunTag.MODEL_URI: info.model_uri, RunTag.TEST_MICRO_AP: f"{evaluation.model.micro_ap:.6f}"})
+    return info.model_uri
+
+
+def train(
+    settings: Settings,
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    progress: Progress | None = None,
+    report: RunReporter | None = None,
+) -> TrainResult:
+    """Trains one model variant on a snapshot, logs it to MLflow and returns how it did on the test split."""
+    progress = replace(progress or Progress(), record_epoch=log_epoch, record_finetune_epoch=log_finetune_epoch)
+    store = open_store(settings)
+    session = start_session(store, config, resume=resume, progress=progress)
+    with mlflow_run(settings, config, session.state.get("mlflow_run_id")) as run:
+        run_id = run.info.run_id
+        if session.resumed_from is None:
+            mlflow.log_params(run_params(config, session.backbone, session.data, session.device))
+            mlflow.set_tags(
+                {
+                    RunTag.SNAPSHOT_ID: config.snapshot_id,
+                    RunTag.VARIANT: str(int(config.variant)),
+                    RunTag.BACKBONE: config.backbone,
+                    RunTag.RUN_KEY: config.run_key(),
+                }
+            )
+        session.state["mlflow_run_id"] = run_id
+        trained = run_session(session, progress)
+        writer = None
+        if report is not None and config.report:
+
+            def writer(folder: Path, figures: dict[str, Path]) -> Path:
+                return report(ReportRequest(settings, store, trained, config, run_id), folder, figures)
+
+        model_uri = log_outcome(trained, writer)
+    return TrainResult(
+        run_id=run_id,
+        model_uri=model_uri,
+        config=config,
+        evaluation=trained.outcome.evaluation,
+        best_epoch=int(trained.state["best_epoch"]),
+        epochs_run=int(trained.state["epoch"]),
+        stopped_early=trained.stopped_early,
+        resumed_from=session.resumed_from,
+        history=trained.history,
+        skipped_covers=session.data.skipped,
+    )
