@@ -19,11 +19,11 @@ from albumml.catalogue.migrate import upgrade
 from albumml.config import Settings, load_settings
 from albumml.dataset import SnapshotConfig
 from albumml.models.heads import Variant
-from albumml.sample_site import Faults, generate_site, serving
 from albumml.training.config import TrainConfig
 from albumml.training.loop import train
 from albumml.training.registry import register
 from benchmarks.harness import Figure, Report
+from sample_site import Faults, generate_site, serving
 from tests.support.services import prefect_server
 
 

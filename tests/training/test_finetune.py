@@ -14,7 +14,6 @@ from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
 from albumml.models.backbones import load_backbone
 from albumml.models.features import extract_features
 from albumml.models.heads import Variant
-from albumml.sample_site import Faults, generate_site, serving
 from albumml.storage import open_store
 from albumml.tracking import client, use_tracking
 from albumml.training.checkpoints import Checkpoints
@@ -22,6 +21,7 @@ from albumml.training.config import TrainConfig
 from albumml.training.finetune import finetune
 from albumml.training.loop import Progress, build_head, cover_keys_of, fresh_state, load_data, train
 from albumml.training.registry import load_model
+from sample_site import Faults, generate_site, serving
 from tests.crawler.test_crawl import crawl, migrated
 
 

@@ -9,10 +9,10 @@ import json
 from collections.abc import Iterable
 from html import escape
 
-from albumml.sample_site.chrome import FOOTER, HEAD_COMMON, PRE2023_NAV, V2023_HEADER
-from albumml.sample_site.faults import MALFORMED_PAGE, NO_MOODS_SECTION
-from albumml.sample_site.model import BASE_PLACEHOLDER, SiteAlbum, Tag, w3c_datetime
-from albumml.sample_site.vocabulary import slugify
+from sample_site.chrome import FOOTER, HEAD_COMMON, PRE2023_NAV, V2023_HEADER
+from sample_site.faults import MALFORMED_PAGE, NO_MOODS_SECTION
+from sample_site.model import BASE_PLACEHOLDER, SiteAlbum, Tag, w3c_datetime
+from sample_site.vocabulary import slugify
 
 MONTHS = (
     "January",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from albumml.sample_site.model import BASE_PLACEHOLDER
+from sample_site.model import BASE_PLACEHOLDER
 
 DISCOVER_GENRES = (
     ("Blues", "/genre/blues-ma0000002467"),
