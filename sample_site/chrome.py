@@ -2,14 +2,14 @@
 
 The discover menu has the same structure and the same 14 mood and 14 theme links as the real pages
 (`#discover-moods`, `.mood-column`; in 2023 `.moodColumn`): it is never an album's moods, and parsers must
-select inside the album's own sections.
+select inside the album's own sections. The markup is in `templates/chrome/`; it is rendered once, here.
 """
 
 from __future__ import annotations
 
-from html import escape
+from markupsafe import Markup
 
-from sample_site.model import BASE_PLACEHOLDER
+from sample_site.rendering import render
 
 DISCOVER_GENRES = (
     ("Blues", "/genre/blues-ma0000002467"),
@@ -61,158 +61,31 @@ DISCOVER_THEMES = (
 )
 
 
-def _columns(kind: str, links: tuple[tuple[str, str], ...], all_label: str, all_href: str) -> str:
-    """The pre-2023 menu columns: a spacer column, then columns of three `<li>` links, the last one 'All …'."""
-    items = [
-        f'<li class="individual">\n                <a href="{href}">{escape(name)}</a>\n            </li>'
-        for name, href in links
-    ]
-    items.append(f'<li class="last">\n                <a href="{all_href}">{all_label}</a>\n            </li>')
-    columns = [f'<div class="{kind}-column">\n        <!-- spacer to prevent hover weirdness -->\n    </div>']
-    for start in range(0, len(items), 3):
-        rows = "\n            ".join(items[start : start + 3])
-        columns.append(f'<div class="{kind}-column">\n        <ul>\n            {rows}\n        </ul>\n    </div>')
-    return "\n    ".join(columns)
+def _menu(links: tuple[tuple[str, str], ...], all_label: str, all_href: str) -> list[tuple[str, str]]:
+    """(href, name) of a discover menu's links, ending with its 'All …' link."""
+    return [(href, name) for name, href in links] + [(all_href, all_label)]
 
 
-def _pre2023_nav() -> str:
-    genres = _columns("genre", DISCOVER_GENRES, "All Genres", "/genres")
-    moods = _columns("mood", DISCOVER_MOODS, "All Moods", "/moods")
-    themes = _columns("theme", DISCOVER_THEMES, "All Themes", "/themes")
-    return f"""    <div class="stripe-container header-main-nav clearfix">
-        <div class="max-header">
-            <div class="main-nav">
-    <div class="logo-container">
-        <a class="logo no-snap" href="/">
-            <p class="logo-img">AllMusic</p>
-        </a>
-    </div>
-    <div class="search-container">
-        <form class="site-search" method="post" name="site-search" action="/search">
-            <input type="search" class="site-search-input" name="term" aria-label="Search" placeholder="Search">
-        </form>
-    </div>
-    <nav class="site-nav">
-        <div class="nav-contain">
-            <div class="new-releases top-nav-item">
-                <a href="/newreleases">New Releases</a>
-            </div>
-            <div class="discover top-nav-item">
-                <a href="/discover">Discover</a>
-                <div class="sub-nav-outer-container">
-    <div class="sub-nav-container">
-        <div class="sub-nav-columns left">
-            <ul class="discover-nav">
-                <li id="discover-genres" class="discover-drop-trigger active"><a href="/genres">Genres</a></li>
-                <li id="discover-moods" class="discover-drop-trigger"><a href="/moods">Moods</a></li>
-                <li id="discover-themes" class="discover-drop-trigger"><a href="/themes">Themes</a></li>
-            </ul>
-        </div>
-        <div class="sub-nav-columns right">
-            <div class="discover-genre-secondary">
-    {genres}
-</div>            <div class="discover-mood-secondary" style="display:none;">
-    {moods}
-</div>            <div class="discover-theme-secondary" style="display:none;">
-    {themes}
-</div>        </div>
-    </div>
-</div>            </div>
-            <div class="blog top-nav-item">
-                <a href="/blog">Articles</a>
-            </div>
-        </div>
-    </nav>
-    <nav class="user-nav"></nav>
-</div>
-        </div>
-    </div>
-"""
+def _pre2023_menu(links: tuple[tuple[str, str], ...], all_label: str, all_href: str) -> list[tuple[str, str, str]]:
+    """(class, href, name) of a pre-2023 menu's links: `individual`, and `last` for the 'All …' link."""
+    return [("individual", href, name) for name, href in links] + [("last", all_href, all_label)]
 
 
-def _v2023_columns(kind: str, links: tuple[tuple[str, str], ...], all_label: str, all_href: str) -> str:
-    anchors = [f'<a href="{href}" title="{escape(name)}">{escape(name)}</a>' for name, href in links]
-    anchors.append(f'<a href="{all_href}" title="{all_label}">{all_label}</a>')
-    size = -(-len(anchors) // 4)
-    columns = []
-    for number, start in enumerate(range(0, len(anchors), size), start=1):
-        rows = "\n        ".join(anchors[start : start + size])
-        columns.append(f'<div class="{kind}Column" id="{kind}Col{number}">\n        {rows}\n    </div>')
-    return "\n    ".join(columns)
-
-
-def _v2023_header() -> str:
-    genres = _v2023_columns("genre", DISCOVER_GENRES, "All Genres", "/genres")
-    moods = _v2023_columns("mood", DISCOVER_MOODS, "All Moods", "/moods")
-    themes = _v2023_columns("theme", DISCOVER_THEMES, "All Themes", "/themes")
-    return f"""<header id="siteHeader" class="fixed">
-    <div id="siteHeaderInnerContain">
-        <div id="headerTopRow">
-            <div id="logoMainNavContainer">
-                <div id="logoContainer"><a href="/" title="AllMusic"></a></div>
-                <div id="mainNavContainer">
-                    <div class="new-releases">
-                        <a href="/newreleases" title="New Releases" class="dropdownItem">New Releases<span></span></a>
-                    </div>
-                    <div class="discover">
-                        <a href="/discover" title="Discover" class="dropdownItem">Discover<span></span></a>
-                        <div class="subnavContainer" id="discoverSubnavContainer">
-    <div class="subContain">
-        <div id="discoverSubnavLeft">
-            <div class="discoverSubnavLeftInnerContainer">
-                <a href="/genres" title="Genres" class="discoverDropTrigger active" id="discoverGenres">Genres</a>
-                <a href="/moods" title="Moods" class="discoverDropTrigger" id="discoverMoods">Moods</a>
-                <a href="/themes" title="Themes" class="discoverDropTrigger" id="discoverThemes">Themes</a>
-            </div>
-        </div>
-        <div id="discoverSubnavRight">
-            <div class="discoverGenreSecondary">
-    {genres}
-</div>            <div class="discoverMoodSecondary" style="display:none;">
-    {moods}
-</div>            <div class="discoverThemeSecondary" style="display:none;">
-    {themes}
-</div>        </div>
-    </div>
-</div>
-                    </div>
-                </div>
-            </div>
-            <div id="searchNavContainer">
-                <form id="searchForm" method="get" action="/search"><input type="text" name="term"></form>
-            </div>
-        </div>
-    </div>
-</header>
-"""
-
-
-PRE2023_NAV = _pre2023_nav()
-V2023_HEADER = _v2023_header()
-
-HEAD_COMMON = """    <meta charset="utf-8">
-    <meta http-equiv="X-UA-Compatible" content="IE=Edge,chrome=1">
-    <meta name="viewport" content="width=device-width">
-    <meta name="application-name" content="AllMusic">
-    <meta property="og:site_name" content="AllMusic">
-    <link rel="alternate" type="application/rss+xml" title="RSS" href="/rss"/>
-"""
-
-FOOTER = f"""<footer>
-    <div id="footer-wrapper">
-        <div id="footer-grid">
-            <div id="site-overview" class="footer-column">
-                <h3>Site Overview</h3>
-                <ul>
-                    <li><p><a href="/newreleases" title="New Releases">New Releases</a></p></li>
-                    <li><p><a href="/discover" title="Discover">Discover</a></p></li>
-                    <li><p><a href="{BASE_PLACEHOLDER}/sitemap.xml" title="Sitemap">Sitemap</a></p></li>
-                </ul>
-            </div>
-            <div id="copyright">
-                <h3>albumml sample site: made-up albums, generated offline for tests and demos</h3>
-            </div>
-        </div>
-    </div>
-</footer>
-"""
+PRE2023_NAV = Markup(
+    render(
+        "chrome/pre2023_nav.html.j2",
+        genres=_pre2023_menu(DISCOVER_GENRES, "All Genres", "/genres"),
+        moods=_pre2023_menu(DISCOVER_MOODS, "All Moods", "/moods"),
+        themes=_pre2023_menu(DISCOVER_THEMES, "All Themes", "/themes"),
+    )
+)
+V2023_HEADER = Markup(
+    render(
+        "chrome/v2023_header.html.j2",
+        genres=_menu(DISCOVER_GENRES, "All Genres", "/genres"),
+        moods=_menu(DISCOVER_MOODS, "All Moods", "/moods"),
+        themes=_menu(DISCOVER_THEMES, "All Themes", "/themes"),
+    )
+)
+HEAD_COMMON = Markup(render("chrome/head.html.j2"))
+FOOTER = Markup(render("chrome/footer.html.j2"))
