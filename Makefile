@@ -16,10 +16,19 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test test-fast lint format bench clean
 
+# The development tools at the checkout's root that the product wheel leaves out (the `sample_site` package): a
+# .pth file in the environment's site-packages puts the checkout on every interpreter's path, subprocesses included.
+define CHECKOUT_PTH
+import pathlib, sys, sysconfig
+pathlib.Path(sysconfig.get_paths()["purelib"], "albumml-checkout.pth").write_text(sys.argv[1] + "\n")
+endef
+export CHECKOUT_PTH
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -c "$$CHECKOUT_PTH" "$(CURDIR)"
 	touch $(STAMP)
 
 demo: $(STAMP)

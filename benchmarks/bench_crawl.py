@@ -12,9 +12,9 @@ from pathlib import Path
 from albumml.catalogue import open_catalogue
 from albumml.catalogue.migrate import upgrade
 from albumml.config import load_settings
-from albumml.sample_site import Faults, generate_site, serving
 from benchmarks.harness import Figure, Report
 from benchmarks.scrapy_bench import scrapy_bench_pages_per_second
+from sample_site import Faults, generate_site, serving
 
 FAST = {
     "ALBUMML_CRAWL_AUTOTHROTTLE": "false",

@@ -21,9 +21,9 @@ from albumml.dataset import SnapshotConfig
 from albumml.models.heads import Variant
 from albumml.pipeline import train
 from albumml.registry.gate import register
-from albumml.sample_site import Faults, generate_site, serving
 from albumml.training.config import resolve_train_config
 from benchmarks.harness import Figure, Report
+from sample_site import Faults, generate_site, serving
 from tests.support.services import prefect_server
 
 

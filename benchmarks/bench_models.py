@@ -19,9 +19,9 @@ from albumml.models.bundle import MoodModel, save_bundle
 from albumml.models.features import extract_features
 from albumml.models.fitting import HeadData, train_epoch
 from albumml.models.heads import MoodHead, Variant
-from albumml.sample_site import Faults, generate_site
 from albumml.storage import open_store
 from benchmarks.harness import Figure, Report, rate
+from sample_site import Faults, generate_site
 
 MOODS = 140
 

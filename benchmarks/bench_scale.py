@@ -14,10 +14,10 @@ from albumml.catalogue.vocabulary import bundled_moods, bundled_themes
 from albumml.config import load_settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
 from albumml.models.features import decode_cover
-from albumml.sample_site import Faults, generate_site
 from albumml.storage import open_store
 from benchmarks.bench_catalogue import copy_rows, fresh_databases, make_records
 from benchmarks.harness import Figure, Report, rate
+from sample_site import Faults, generate_site
 from tests.support.services import postgres_server
 
 STUDY_ALBUMS = 127_467

@@ -134,8 +134,8 @@ def learning_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
     from albumml.models.backbones import load_backbone
     from albumml.models.features import extract_features
-    from albumml.sample_site import Faults, generate_site, serving
     from albumml.storage import open_store
+    from sample_site import Faults, generate_site, serving
     from tests.crawler.test_crawl import crawl, migrated
 
     root = tmp_path_factory.mktemp("learning")

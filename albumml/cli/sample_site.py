@@ -1,4 +1,8 @@
-"""`albumml sample-site`: generate, serve and change the offline stand-in for the album-review site."""
+"""`albumml sample-site`: generate, serve and change the offline stand-in for the album-review site.
+
+The site itself is the top-level `sample_site` package of a source checkout, a development tool that is not part of
+the product: the commands import it when they run, and say so in one line where it is missing.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,14 @@ import signal
 import time
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
 
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table, print_json
+from albumml.errors import AlbummlError
 
 app = typer.Typer(
     help="Generate, serve and change the sample site: the offline stand-in for the review site.",
@@ -26,6 +32,24 @@ class FaultPreset(StrEnum):
 
     none = "none"
     typical = "typical"
+
+
+class SampleSiteUnavailableError(AlbummlError):
+    """The `sample_site` package cannot be imported: albumml was installed without its source checkout."""
+
+
+def _sample_site() -> ModuleType:
+    """The `sample_site` package, imported only when a command runs (it is not in the product wheel)."""
+    try:
+        import sample_site
+    except ModuleNotFoundError as exc:
+        if exc.name != "sample_site":
+            raise
+        raise SampleSiteUnavailableError(
+            "the sample site is a development tool, available from a source checkout: "
+            "run `make` there (it makes the checkout's `sample_site` importable) and use that environment"
+        ) from None
+    return sample_site
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -77,10 +101,9 @@ def generate(
     """Write a sample site of --albums albums: pages of both designs, fragments, covers, sitemaps, manifest."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
-    from albumml.sample_site import Faults, generate_site
-
+    site = _sample_site()
     site_dir = _site_dir(out)
-    faults = (Faults.typical() if preset is FaultPreset.typical else Faults()).with_overrides(
+    faults = (site.Faults.typical() if preset is FaultPreset.typical else site.Faults()).with_overrides(
         malformed_pages=malformed_pages,
         missing_covers=missing_covers,
         corrupt_images=corrupt_images,
@@ -106,7 +129,7 @@ def generate(
         disable=as_json,
     ) as progress:
         task = progress.add_task("rendering pages and covers" if covers else "rendering pages", total=albums)
-        manifest = generate_site(
+        manifest = site.generate_site(
             site_dir,
             albums,
             seed,
@@ -153,9 +176,7 @@ def serve(
     slow_seconds: Annotated[float | None, typer.Option(min=0, help="Override: how late a slow page answers.")] = None,
 ) -> None:
     """Serve the site over HTTP until Ctrl-C (request lines are logged at DEBUG)."""
-    from albumml.sample_site import SiteServer
-
-    server = SiteServer(
+    server = _sample_site().SiteServer(
         _site_dir(site_dir),
         host,
         port,
@@ -184,9 +205,7 @@ def change(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Change --albums albums (review, moods or cover), bumping their lastmod, Last-Modified and ETag."""
-    from albumml.sample_site import change_site
-
-    report = change_site(_site_dir(site_dir), albums, seed)
+    report = _sample_site().change_site(_site_dir(site_dir), albums, seed)
     if as_json:
         print_json(
             {

@@ -18,7 +18,8 @@ import pytest
 from albumml.catalogue import Catalogue, open_catalogue
 from albumml.catalogue.migrate import upgrade
 from albumml.config import Settings
-from albumml.sample_site import (
+from albumml.storage import open_store
+from sample_site import (
     CONTENT_FAULTS,
     Faults,
     Manifest,
@@ -28,8 +29,7 @@ from albumml.sample_site import (
     generate_site,
     serving,
 )
-from albumml.sample_site.model import BASE_PLACEHOLDER
-from albumml.storage import open_store
+from sample_site.model import BASE_PLACEHOLDER
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 FAST = {

@@ -43,6 +43,7 @@ KEPT_OUT_OF_CONTEXT = [
     ".env",
     "docker/.env",
     "albumml/__pycache__/config.cpython-311.pyc",
+    "sample_site/__init__.py",
 ]
 # The interpolation forms compose understands: ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ...
 VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}")
@@ -376,6 +377,15 @@ def test_build_context_holds_what_the_images_copy_and_nothing_heavy() -> None:
             assert not ignored_by_docker(source), f"{dockerfile.name} copies {source}, which .dockerignore leaves out"
     for heavy in KEPT_OUT_OF_CONTEXT:
         assert ignored_by_docker(heavy), f"{heavy} would be sent to the Docker daemon"
+
+
+def test_images_leave_the_sample_site_out() -> None:
+    """The sample site is a development tool: no image copies it, and the build context does not carry it."""
+    for dockerfile in DOCKERFILES:
+        for source, _ in copy_sources(dockerfile):
+            assert PurePosixPath(source).parts[:1] != ("sample_site",), f"{dockerfile.name} copies {source}"
+            assert not (ROOT / source / "sample_site").exists(), f"{dockerfile.name} copies {source}, which holds it"
+    assert ignored_by_docker("sample_site/pages.py")
 
 
 def test_worker_image_serves_the_deployments_pool() -> None:

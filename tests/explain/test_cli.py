@@ -14,7 +14,7 @@ from skimage import data
 
 from albumml.explain.figures import figure_pixels
 from albumml.models.bundle import open_image
-from albumml.sample_site import Faults, generate_site
+from sample_site import Faults, generate_site
 from tests.conftest import AnalysisChampion
 
 CAT_CLASSES = {"Egyptian cat", "tabby", "tiger cat", "Persian cat", "Siamese cat", "lynx"}

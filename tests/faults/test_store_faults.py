@@ -12,10 +12,10 @@ import pytest
 from albumml.catalogue import Catalogue
 from albumml.config import Settings
 from albumml.errors import CorruptObjectError
-from albumml.sample_site import Faults, generate_site, serving
 from albumml.storage import Store, content_key, open_store
 from albumml.storage.local import LocalBackend
 from albumml.storage.s3 import S3Backend
+from sample_site import Faults, generate_site, serving
 from tests.crawler.test_crawl import crawl, environment, migrated
 
 ALBUMS = 12

@@ -17,8 +17,8 @@ import pytest
 from albumml.catalogue import open_catalogue
 from albumml.config import load_settings
 from albumml.dataset import list_snapshots
-from albumml.sample_site import Faults, generate_site, serving
 from albumml.storage import open_store
+from sample_site import Faults, generate_site, serving
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 POOL = "albumml-process"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from albumml.sample_site import Faults, generate_site, serving
+from sample_site import Faults, generate_site, serving
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

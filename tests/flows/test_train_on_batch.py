@@ -30,9 +30,9 @@ from albumml.config import Settings, load_settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
 from albumml.errors import BatchJobFailedError
 from albumml.models.heads import Variant
-from albumml.sample_site import Faults, generate_site, serving
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
+from sample_site import Faults, generate_site, serving
 from tests.conftest import TEST_AWS
 from tests.crawler.test_crawl import crawl, migrated
 from tests.infra.stack import create_stack

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from albumml.sample_site import Faults, Manifest, SiteServer, generate_site, serving
+from sample_site import Faults, Manifest, SiteServer, generate_site, serving
 
 SITE_ALBUMS = 800
 SITE_SEED = 11
@@ -24,7 +24,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def manifest(site_dir: Path) -> Manifest:
-    from albumml.sample_site import load_manifest
+    from sample_site import load_manifest
 
     return load_manifest(site_dir)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from albumml.sample_site import (
+from sample_site import (
     Faults,
     Manifest,
     SampleSiteError,
@@ -18,8 +18,8 @@ from albumml.sample_site import (
     load_manifest,
     serving,
 )
-from albumml.sample_site.model import www_file
-from albumml.sample_site.plan import album_paths
+from sample_site.model import www_file
+from sample_site.plan import album_paths
 from tests.sample_site.http_client import get
 
 K = 7

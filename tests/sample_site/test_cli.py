@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from albumml.sample_site import load_manifest
+from sample_site import load_manifest
 from tests.sample_site.http_client import get
 
 ALBUMML = str(Path(sys.executable).with_name("albumml"))

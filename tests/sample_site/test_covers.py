@@ -12,9 +12,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from albumml.sample_site import Manifest
-from albumml.sample_site.covers import cover_bytes, group_weights
-from albumml.sample_site.vocabulary import moods_in_use
+from sample_site import Manifest
+from sample_site.covers import cover_bytes, group_weights
+from sample_site.vocabulary import moods_in_use
 from tests.sample_site.conftest import SITE_SEED
 
 

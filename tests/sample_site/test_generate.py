@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from albumml.sample_site import BASE_PLACEHOLDER, Faults, Manifest, SampleSiteError, generate_site, load_manifest
-from albumml.sample_site.faults import CONTENT_FAULTS
-from albumml.sample_site.model import www_file
-from albumml.sample_site.pages import display_date, iso_date
-from albumml.sample_site.vocabulary import moods_in_use
+from sample_site import BASE_PLACEHOLDER, Faults, Manifest, SampleSiteError, generate_site, load_manifest
+from sample_site.faults import CONTENT_FAULTS
+from sample_site.model import www_file
+from sample_site.pages import display_date, iso_date
+from sample_site.vocabulary import moods_in_use
 from tests.sample_site.conftest import SITE_ALBUMS, SITE_FAULTS
 from tests.sample_site.spec_reader import design, read_album_page, read_moods_fragment, read_review_fragment
 

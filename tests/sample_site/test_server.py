@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from albumml.sample_site import BASE_PLACEHOLDER, Manifest, SiteAlbum, SiteServer, generate_site, serving
-from albumml.sample_site.faults import SERVER_ERROR, picked
-from albumml.sample_site.plan import album_paths
+from sample_site import BASE_PLACEHOLDER, Manifest, SiteAlbum, SiteServer, generate_site, serving
+from sample_site.faults import SERVER_ERROR, picked
+from sample_site.plan import album_paths
 from tests.sample_site.http_client import get
 from tests.sample_site.spec_reader import read_album_page, read_moods_fragment
 

@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 
 from albumml.catalogue.vocabulary import bundled_moods
-from albumml.sample_site import SiteAlbum, plan_albums
-from albumml.sample_site.covers import SIGNATURES
-from albumml.sample_site.vocabulary import (
+from sample_site import SiteAlbum, plan_albums
+from sample_site.covers import SIGNATURES
+from sample_site.vocabulary import (
     HEAD_MOODS,
     MOOD_GROUPS,
     TAIL_MOODS,

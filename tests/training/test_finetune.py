@@ -17,12 +17,12 @@ from albumml.models.heads import Variant
 from albumml.pipeline import train
 from albumml.registry.loading import load_model
 from albumml.registry.tracking import client, use_tracking
-from albumml.sample_site import Faults, generate_site, serving
 from albumml.storage import open_store
 from albumml.training.checkpoints import Checkpoints
 from albumml.training.config import TrainConfig
 from albumml.training.finetune import finetune
 from albumml.training.loop import Progress, build_head, cover_keys_of, fresh_state, load_data
+from sample_site import Faults, generate_site, serving
 from tests.crawler.test_crawl import crawl, migrated
 
 

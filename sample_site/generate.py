@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from albumml.sample_site import pages
-from albumml.sample_site.covers import cover_bytes
-from albumml.sample_site.errors import SampleSiteError
-from albumml.sample_site.faults import CORRUPT_IMAGE, IMAGE_BOMB, Faults
-from albumml.sample_site.manifest import MANIFEST_FILE, SITEMAP_SIZE, WWW_DIR, Manifest, write_manifest
-from albumml.sample_site.model import SITE_CLOCK, SiteAlbum, Tag, w3c_datetime, www_file
-from albumml.sample_site.plan import SitePlanner
-from albumml.sample_site.vocabulary import genre_id, genre_names, moods_in_use, slugify, themes_in_use
+from sample_site import pages
+from sample_site.covers import cover_bytes
+from sample_site.errors import SampleSiteError
+from sample_site.faults import CORRUPT_IMAGE, IMAGE_BOMB, Faults
+from sample_site.manifest import MANIFEST_FILE, SITEMAP_SIZE, WWW_DIR, Manifest, write_manifest
+from sample_site.model import SITE_CLOCK, SiteAlbum, Tag, w3c_datetime, www_file
+from sample_site.plan import SitePlanner
+from sample_site.vocabulary import genre_id, genre_names, moods_in_use, slugify, themes_in_use
 
 logger = logging.getLogger(__name__)
 

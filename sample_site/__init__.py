@@ -1,6 +1,6 @@
 """The offline stand-in for the album-review site: generate it, serve it over HTTP, change it, check against it.
 
-    from albumml.sample_site import Faults, change_site, generate_site, load_manifest, serving
+    from sample_site import Faults, change_site, generate_site, load_manifest, serving
 
     manifest = generate_site(Path("site"), albums=500, seed=7, faults=Faults.typical())
     with serving(Path("site")) as server:
@@ -10,14 +10,14 @@
 The recipe (moods, covers, faults, layout) is documented in docs/sample-site.md.
 """
 
-from albumml.sample_site.change import ChangedAlbum, ChangeReport, change_site
-from albumml.sample_site.errors import SampleSiteError
-from albumml.sample_site.faults import CONTENT_FAULTS, TRANSIENT_FAULTS, Faults
-from albumml.sample_site.generate import generate_site
-from albumml.sample_site.manifest import Manifest, load_manifest
-from albumml.sample_site.model import BASE_PLACEHOLDER, SITE_CLOCK, Cover, SiteAlbum, Tag, UnknownMood
-from albumml.sample_site.plan import plan_albums
-from albumml.sample_site.server import RequestRecord, SiteServer, serving
+from sample_site.change import ChangedAlbum, ChangeReport, change_site
+from sample_site.errors import SampleSiteError
+from sample_site.faults import CONTENT_FAULTS, TRANSIENT_FAULTS, Faults
+from sample_site.generate import generate_site
+from sample_site.manifest import Manifest, load_manifest
+from sample_site.model import BASE_PLACEHOLDER, SITE_CLOCK, Cover, SiteAlbum, Tag, UnknownMood
+from sample_site.plan import plan_albums
+from sample_site.server import RequestRecord, SiteServer, serving
 
 __all__ = [
     "BASE_PLACEHOLDER",

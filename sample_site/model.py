@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from albumml.sample_site.vocabulary import slugify
+from sample_site.vocabulary import slugify
 
 BASE_PLACEHOLDER = "http://sample-site.invalid"
 SITE_CLOCK = datetime(2025, 1, 1, tzinfo=UTC)

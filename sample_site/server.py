@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from albumml.sample_site.covers import render_cover
-from albumml.sample_site.errors import SampleSiteError
-from albumml.sample_site.faults import AJAX_FAILURE, MISSING_COVER, REDIRECT_LOOP, SERVER_ERROR, SLOW, picked
-from albumml.sample_site.manifest import (
+from sample_site.covers import render_cover
+from sample_site.errors import SampleSiteError
+from sample_site.faults import AJAX_FAILURE, MISSING_COVER, REDIRECT_LOOP, SERVER_ERROR, SLOW, picked
+from sample_site.manifest import (
     ROUTES_FILE,
     WWW_DIR,
     Manifest,
@@ -36,7 +36,7 @@ from albumml.sample_site.manifest import (
     load_manifest,
     load_routes,
 )
-from albumml.sample_site.model import BASE_PLACEHOLDER, www_file
+from sample_site.model import BASE_PLACEHOLDER, www_file
 
 logger = logging.getLogger(__name__)
 

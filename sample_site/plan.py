@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
-from albumml.sample_site import names, vocabulary
-from albumml.sample_site.faults import (
+from sample_site import names, vocabulary
+from sample_site.faults import (
     AJAX_FAILURE,
     BOMB_SIDE,
     CORRUPT_IMAGE,
@@ -27,7 +27,7 @@ from albumml.sample_site.faults import (
     assign_content_faults,
     picked,
 )
-from albumml.sample_site.model import SITE_CLOCK, Cover, SiteAlbum, Tag, UnknownMood
+from sample_site.model import SITE_CLOCK, Cover, SiteAlbum, Tag, UnknownMood
 
 MIN_MOODS, MAX_MOODS = 3, 20
 MAX_THEMES = 8

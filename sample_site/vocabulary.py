@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 
 from albumml.catalogue.vocabulary import bundled_moods, bundled_themes
-from albumml.sample_site.errors import SampleSiteError
+from sample_site.errors import SampleSiteError
 
 MOOD_GROUPS: dict[str, tuple[str, ...]] = {
     "energetic": ("Energetic", "Rousing", "Exuberant", "Exciting", "Lively", "Animated", "Driving", "Urgent"),

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from albumml.sample_site import names
-from albumml.sample_site.errors import SampleSiteError
-from albumml.sample_site.generate import write_album_files, write_sitemaps
-from albumml.sample_site.manifest import WWW_DIR, load_manifest, write_manifest
-from albumml.sample_site.model import Cover, SiteAlbum, Tag
-from albumml.sample_site.plan import MAX_MOODS, sample_moods, transient_faults
-from albumml.sample_site.vocabulary import moods_in_use
+from sample_site import names
+from sample_site.errors import SampleSiteError
+from sample_site.generate import write_album_files, write_sitemaps
+from sample_site.manifest import WWW_DIR, load_manifest, write_manifest
+from sample_site.model import Cover, SiteAlbum, Tag
+from sample_site.plan import MAX_MOODS, sample_moods, transient_faults
+from sample_site.vocabulary import moods_in_use
 
 logger = logging.getLogger(__name__)
 

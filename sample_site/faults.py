@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from albumml.sample_site.errors import SampleSiteError
+from sample_site.errors import SampleSiteError
 
 MALFORMED_PAGE = "malformed_page"
 MISSING_COVER = "missing_cover"

@@ -16,10 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from albumml.sample_site.errors import SampleSiteError
-from albumml.sample_site.faults import CONTENT_FAULTS, Faults
-from albumml.sample_site.model import BASE_PLACEHOLDER, SITE_CLOCK, Cover, SiteAlbum
-from albumml.sample_site.vocabulary import moods_in_use
+from sample_site.errors import SampleSiteError
+from sample_site.faults import CONTENT_FAULTS, Faults
+from sample_site.model import BASE_PLACEHOLDER, SITE_CLOCK, Cover, SiteAlbum
+from sample_site.vocabulary import moods_in_use
 
 MANIFEST_FILE = "manifest.json"
 ROUTES_FILE = "routes.json"

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from albumml.sample_site.faults import BOMB_SIDE, CORRUPT_IMAGE, IMAGE_BOMB, MISSING_COVER
-from albumml.sample_site.model import Cover, SiteAlbum
-from albumml.sample_site.vocabulary import moods_in_use
+from sample_site.faults import BOMB_SIDE, CORRUPT_IMAGE, IMAGE_BOMB, MISSING_COVER
+from sample_site.model import Cover, SiteAlbum
+from sample_site.vocabulary import moods_in_use
 
 COVER_STREAM = 5
 MOOD_WEIGHTS = (0.46, 0.24, 0.14, 0.09, 0.07)
