@@ -11,7 +11,7 @@ import logging
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from albumml.catalogue import open_catalogue
@@ -45,19 +45,76 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def crawl(settings: Settings, url: str, *, full: bool = False, timeout_s: float = 6 * 3600) -> dict[str, Any]:
-    """Runs `python -m crawler run --json` and returns its run summary."""
-    command = [sys.executable, "-m", "crawler", "run", "--url", url, "--no-progress", "--json", *(["--full"] * full)]
-    done = subprocess.run(
-        command, env=settings_environment(settings), capture_output=True, text=True, timeout=timeout_s, check=False
+@dataclass(frozen=True)
+class CrawlRequest:
+    """What one crawl is asked to do: where to start (a site, sitemap or album URL, or a file of album URLs)."""
+
+    url: str | None = None
+    urls_file: str | None = None
+    full: bool = False
+    progress: bool = False
+    log_level: str = "WARNING"
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    """A crawl run's summary (id, status, counts, errors by reason) and whether it finished."""
+
+    summary: dict[str, Any]
+    finished: bool
+
+
+def crawler_process(settings: Settings, request: dict[str, Any], *, show_stderr: bool, timeout_s: float) -> Any:
+    """Runs `python -m crawler '<request>'` in a fresh process (Twisted's reactor cannot restart in this one)."""
+    command = [sys.executable, "-m", "crawler", json.dumps(request)]
+    return subprocess.run(
+        command,
+        env=settings_environment(settings),
+        stdout=subprocess.PIPE,
+        stderr=None if show_stderr else subprocess.PIPE,
+        text=True,
+        timeout=timeout_s,
+        check=False,
     )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise CrawlFailedError(f"the crawl of {url} exited {done.returncode} with no summary: {done.stderr[-2000:]}")
-    summary = json.loads(lines[-1])
-    if done.returncode != 0:
-        raise CrawlFailedError(f"crawl run {summary.get('id')} ended {summary.get('status')}: {done.stderr[-2000:]}")
-    return summary
+
+
+def last_json_line(stdout: str) -> dict[str, Any] | None:
+    """The last line of a process's output that is a JSON object, or None."""
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]) if lines else None
+
+
+def run_crawl(settings: Settings, request: CrawlRequest, *, timeout_s: float = 6 * 3600) -> CrawlOutcome:
+    """Crawls in the crawler's own process (progress on this terminal when asked) and returns its summary."""
+    done = crawler_process(
+        settings, {"command": "run", **asdict(request)}, show_stderr=request.progress, timeout_s=timeout_s
+    )
+    summary = last_json_line(done.stdout)
+    if summary is None:
+        where = request.url or request.urls_file or "the configured start URL"
+        reason = (done.stderr or "").strip()[-2000:] or "see its output above"
+        raise CrawlFailedError(f"the crawl of {where} exited {done.returncode} with no summary: {reason}")
+    return CrawlOutcome(summary, done.returncode == 0)
+
+
+def crawl(settings: Settings, url: str, *, full: bool = False, timeout_s: float = 6 * 3600) -> dict[str, Any]:
+    """The nightly's crawl: its summary, or CrawlFailedError when the run did not finish."""
+    outcome = run_crawl(settings, CrawlRequest(url=url, full=full), timeout_s=timeout_s)
+    if not outcome.finished:
+        summary = outcome.summary
+        raise CrawlFailedError(f"crawl run {summary.get('id')} of {url} ended {summary.get('status')}")
+    return outcome.summary
+
+
+def parse_saved_page(settings: Settings, file: str, url: str) -> dict[str, Any]:
+    """The record the crawler's parsers read from one saved page (run in the crawler's process, as a crawl is)."""
+    done = crawler_process(
+        settings, {"command": "parse-page", "file": file, "url": url}, show_stderr=False, timeout_s=120
+    )
+    parsed = last_json_line(done.stdout)
+    if done.returncode != 0 or parsed is None:
+        raise CrawlFailedError((done.stderr or "").strip().removeprefix("error: ")[-2000:] or "the page was not parsed")
+    return parsed
 
 
 @dataclass(frozen=True)

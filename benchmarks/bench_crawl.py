@@ -24,10 +24,10 @@ FAST = {
 
 
 def _crawl(home: Path, url: str) -> float:
-    """Seconds one `python -m crawler run` takes (its own process, as in production)."""
+    """Seconds one `albumml crawl run` takes (the crawl in its own process, as in production)."""
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "crawler", "run", "--url", url, "--no-progress"],
+        [sys.executable, "-m", "albumml", "crawl", "run", "--url", url, "--no-progress"],
         env={**os.environ, **FAST, "ALBUMML_HOME": str(home)},
         check=True,
         capture_output=True,

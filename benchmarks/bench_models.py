@@ -17,9 +17,10 @@ from albumml.config import load_settings
 from albumml.models.backbones import load_backbone
 from albumml.models.bundle import MoodModel, save_bundle
 from albumml.models.features import extract_features
-from albumml.models.fitting import HeadData, train_epoch
+from albumml.models.fitting import HeadData
 from albumml.models.heads import MoodHead, Variant
 from albumml.storage import open_store
+from albumml.training.engine import train_one_epoch
 from benchmarks.harness import Figure, Report, rate
 from sample_site import Faults, generate_site
 
@@ -68,7 +69,7 @@ def run(report: Report, *, covers: int = 256, pyfunc_requests: int = 20) -> None
         data = HeadData(vectors, truth, torch.full((len(keys), 40), -1))
         head = MoodHead(Variant.CLASSIFIER, backbone.feature_dim, MOODS)
         optimizer = torch.optim.Adam(head.parameters())
-        head_rate = rate(len(keys), lambda: train_epoch(head, optimizer, data, batch_size=64), repeat=3)
+        head_rate = rate(len(keys), lambda: train_one_epoch(head, optimizer, data, batch_size=64), repeat=3)
         full_rate = rate(len(files), lambda: plain_loop(files, "efficientnet_lite0", 32), repeat=1)
         report.add(
             Figure(

@@ -7,7 +7,21 @@ from typing import Annotated
 import typer
 
 from albumml import __version__
-from albumml.cli import agreement, analysis, config_cmd, crawl, db, explain, report, sample_site, snapshot, store, train
+from albumml.cli import (
+    agreement,
+    analysis,
+    config_cmd,
+    crawl,
+    db,
+    explain,
+    flows,
+    models,
+    report,
+    sample_site,
+    snapshot,
+    store,
+    train,
+)
 from albumml.cli.console import error_console, setup_logging
 from albumml.errors import AlbummlError
 
@@ -23,11 +37,12 @@ app.add_typer(db.app, name="db")
 app.add_typer(store.app, name="store")
 app.add_typer(crawl.app, name="crawl")
 app.add_typer(snapshot.app, name="snapshot")
+app.add_typer(flows.app, name="flows")
 app.add_typer(sample_site.app, name="sample-site")
 app.command("train")(train.train)
-app.command("register")(train.register)
-app.command("predict")(train.predict)
-app.add_typer(train.models_app, name="models")
+app.command("register")(models.register)
+app.command("predict")(models.predict)
+app.add_typer(models.app, name="models")
 app.command("explain")(explain.explain)
 app.command("mood-space")(analysis.mood_space)
 app.command("similar")(analysis.similar)

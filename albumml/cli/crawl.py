@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from albumml.cli import context
+from albumml.cli.console import columns_table, console, key_value_table
+
 app = typer.Typer(help="Crawl the review site into the catalogue and the store.", no_args_is_help=True)
 
+SUMMARY_ROWS = (
+    "pages_fetched",
+    "pages_not_modified",
+    "albums_new",
+    "albums_changed",
+    "albums_unchanged",
+    "covers_stored",
+    "errors",
+)
 
-def _crawler(*arguments: str) -> None:
-    """Run the crawler's command line in a fresh process and pass its exit code on."""
-    completed = subprocess.run([sys.executable, "-m", "crawler", *arguments], check=False)
-    if completed.returncode:
-        raise typer.Exit(completed.returncode)
+
+def summary_tables(summary: dict[str, Any]) -> list[Any]:
+    """The run's counts, and its errors by reason when there are any."""
+    rows = [(name.replace("_", " "), f"{summary.get(name, 0):,}") for name in SUMMARY_ROWS]
+    rows += [
+        ("albums skipped (sitemap lastmod)", f"{summary.get('albums_skipped', 0):,}"),
+        ("seconds", f"{float(summary.get('seconds') or 0):.1f}"),
+    ]
+    tables = [key_value_table(f"crawl run {summary.get('id')} ({summary.get('status')})", rows)]
+    reasons = summary.get("errors_by_reason") or {}
+    if reasons:
+        tables.append(
+            columns_table("errors by reason", ["reason", "count"], [(r, f"{n:,}") for r, n in reasons.items()])
+        )
+    return tables
 
 
 @app.command("run")
@@ -31,16 +52,27 @@ def run(
     full: Annotated[bool, typer.Option("--full", help="Fetch every album, ignoring what the catalogue has.")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     log_level: Annotated[str, typer.Option("--log-level", help="Scrapy's log level.")] = "WARNING",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
-    """Crawl incrementally (sitemap lastmod, conditional GETs) and print the run's summary."""
-    arguments = ["run", "--log-level", log_level, "--progress" if progress else "--no-progress"]
-    if url:
-        arguments += ["--url", url]
-    if urls_file:
-        arguments += ["--urls-file", str(urls_file)]
-    if full:
-        arguments.append("--full")
-    _crawler(*arguments)
+    """Crawl incrementally (sitemap lastmod, conditional GETs) and print the run's summary; exit 1 unless it
+    finished."""
+    from albumml.pipeline import CrawlRequest, run_crawl
+
+    request = CrawlRequest(
+        url=url,
+        urls_file=str(urls_file) if urls_file else None,
+        full=full,
+        progress=progress and not as_json,
+        log_level=log_level,
+    )
+    outcome = run_crawl(context.settings(), request)
+    if as_json:
+        print(json.dumps(outcome.summary, default=str))
+    else:
+        for table in summary_tables(outcome.summary):
+            console.print(table)
+    if not outcome.finished:
+        raise typer.Exit(1)
 
 
 @app.command("parse-page")
@@ -49,4 +81,6 @@ def parse_page(
     url: Annotated[str, typer.Option("--url", help="The URL the page was fetched from.")],
 ) -> None:
     """Print the record parsed from one saved page as JSON (the crawler engineer's first debugging tool)."""
-    _crawler("parse-page", str(file), "--url", url)
+    from albumml.pipeline import parse_saved_page
+
+    print(json.dumps(parse_saved_page(context.settings(), str(file), url), indent=2, ensure_ascii=False))

@@ -32,53 +32,8 @@ def loss_of(
     return functional.binary_cross_entropy_with_logits(outputs, data.truth[rows].float())
 
 
-def train_epoch(
-    head: MoodHead,
-    optimizer: torch.optim.Optimizer,
-    data: HeadData,
-    *,
-    batch_size: int,
-    label_vectors: torch.Tensor | None = None,
-    k: int = 5,
-    generator: torch.Generator | None = None,
-) -> float:
-    """One pass over `data` in shuffled batches; returns the mean loss."""
-    head.train()
-    order = torch.randperm(data.features.shape[0], generator=generator)
-    total, batches = 0.0, 0
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        if len(rows) < 2:
-            continue
-        optimizer.zero_grad()
-        loss = loss_of(head, data, rows, label_vectors, k)
-        loss.backward()
-        optimizer.step()
-        total, batches = total + loss.item(), batches + 1
-    return total / max(batches, 1)
-
-
 @torch.no_grad()
 def predict_scores(head: MoodHead, data: HeadData, label_vectors: torch.Tensor | None = None) -> torch.Tensor:
     """Per-mood scores for every album of `data`, in evaluation mode."""
     head.eval()
     return mood_scores(head.variant, head(data.features, data.metadata), label_vectors)
-
-
-def fit_head(
-    head: MoodHead,
-    data: HeadData,
-    *,
-    epochs: int = 30,
-    lr: float = 1e-3,
-    batch_size: int = 64,
-    label_vectors: torch.Tensor | None = None,
-    seed: int = 0,
-) -> list[float]:
-    """Train `head` with Adam for `epochs`; returns the loss of each epoch."""
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(head.parameters(), lr=lr)
-    return [
-        train_epoch(head, optimizer, data, batch_size=batch_size, label_vectors=label_vectors, generator=generator)
-        for _ in range(epochs)
-    ]

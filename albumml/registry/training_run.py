@@ -102,12 +102,12 @@ def log_finetune_epoch(record: EpochRecord) -> None:
 
 def log_outcome(trained: Trained, report: Callable[[Path, dict[str, Path]], Path] | None = None) -> str:
     """Test metrics, the evaluation table, plots, the HTML report and the pyfunc model; returns the model's URI."""
-    evaluation, state = trained.outcome.evaluation, trained.state
+    evaluation, state = trained.outcome.evaluation, trained.head_state
     mlflow.log_metrics(
         {
             **evaluation.flat(),
-            Metric.BEST_EPOCH: state["best_epoch"],
-            Metric.BEST_VALIDATION_MICRO_AP: state["best_ap"],
+            Metric.BEST_EPOCH: state.stopping.best_epoch,
+            Metric.BEST_VALIDATION_MICRO_AP: state.stopping.best_score,
         }
     )
     with tempfile.TemporaryDirectory() as folder:
@@ -115,7 +115,7 @@ def log_outcome(trained: Trained, report: Callable[[Path, dict[str, Path]], Path
         (root / "evaluation.json").write_text(json.dumps(evaluation.as_dict(), indent=1))
         mlflow.log_artifact(str(root / "evaluation.json"))
         figures = {
-            "loss": plots.loss_curves(state["history"], root / "loss_curves.png"),
+            "loss": plots.loss_curves(state.history, root / "loss_curves.png"),
             "pr": plots.pr_curves(trained.outcome.truth, trained.outcome.scores, root / "pr_curves.png"),
         }
         for path in figures.values():
@@ -141,7 +141,7 @@ def train(
     progress = replace(progress or Progress(), record_epoch=log_epoch, record_finetune_epoch=log_finetune_epoch)
     store = open_store(settings)
     session = start_session(store, config, resume=resume, progress=progress)
-    with mlflow_run(settings, config, session.state.get("mlflow_run_id")) as run:
+    with mlflow_run(settings, config, session.tracking_run_id) as run:
         run_id = run.info.run_id
         if session.resumed_from is None:
             mlflow.log_params(run_params(config, session.backbone, session.data, session.device))
@@ -153,7 +153,7 @@ def train(
                     RunTag.RUN_KEY: config.run_key(),
                 }
             )
-        session.state["mlflow_run_id"] = run_id
+        session.tracking_run_id = run_id
         trained = run_session(session, progress)
         writer = None
         if report is not None and config.report:
@@ -167,8 +167,8 @@ def train(
         model_uri=model_uri,
         config=config,
         evaluation=trained.outcome.evaluation,
-        best_epoch=int(trained.state["best_epoch"]),
-        epochs_run=int(trained.state["epoch"]),
+        best_epoch=trained.head_state.stopping.best_epoch,
+        epochs_run=trained.head_state.epoch,
         stopped_early=trained.stopped_early,
         resumed_from=session.resumed_from,
         history=trained.history,

@@ -9,7 +9,6 @@ ever mistaken for it.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -19,15 +18,23 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
-from albumml.evaluation import evaluate
 from albumml.models.backbones import Backbone
 from albumml.models.features import decode_cover
-from albumml.models.fitting import HeadData, loss_of, predict_scores
+from albumml.models.fitting import HeadData, loss_of
 from albumml.models.heads import MoodHead
 from albumml.storage import Store
-from albumml.training.checkpoints import Checkpoints
 from albumml.training.config import TrainConfig
+from albumml.training.engine import (
+    EarlyStopping,
+    EpochHooks,
+    TrainState,
+    Weights,
+    copy_weights,
+    evaluate,
+    run_epochs,
+)
 from albumml.training.records import EpochRecord
+from albumml.training.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -88,27 +95,19 @@ def split_features(extractor: nn.Module, batches: DataLoader[Any], rows: int, de
 
 def _validation_ap(head: MoodHead, data: HeadData, features: torch.Tensor, label_vectors: torch.Tensor | None) -> float:
     """Validation micro AP of the head's raw scores on `features` (the same measure before and during tuning)."""
-    split = HeadData(features, data.truth, data.ordered_moods, data.metadata)
-    return evaluate(data.truth.cpu().numpy(), predict_scores(head, split, label_vectors).float().cpu().numpy()).micro_ap
+    return evaluate(head, HeadData(features, data.truth, data.ordered_moods, data.metadata), label_vectors)
 
 
 def finetune(
-    config: TrainConfig,
-    backbone: Backbone,
-    head: MoodHead,
-    splits: dict[str, HeadData],
-    cover_keys: dict[str, list[str]],
-    store: Store,
-    label_vectors: torch.Tensor | None,
-    state: dict[str, Any],
-    checkpoints: Checkpoints,
-    device: str,
-    on_epoch: Callable[[EpochRecord], None] | None = None,
+    session: Session, cover_keys: dict[str, list[str]], on_epoch: Callable[[EpochRecord], None] | None = None
 ) -> tuple[Backbone, dict[str, HeadData]]:
     """Phase 3b: backbone and head trained together; returns the tuned backbone and the splits' new features.
 
-    `on_epoch` hears of every fine-tuning epoch (tracking), before its checkpoint is saved.
+    Epochs run through the shared engine (early stopping, a checkpoint each, `on_epoch` before it for tracking).
+    The tuned backbone is kept only if it beats the head alone on validation.
     """
+    config, head, splits, label_vectors = session.config, session.head, session.splits, session.label_vectors
+    backbone, store, device = session.backbone, session.store, session.device
     extractor = backbone.extractor.to(device)
     amp = device == "cuda" and config.amp
     optimizer = torch.optim.AdamW(
@@ -117,78 +116,71 @@ def finetune(
             {"params": head.parameters(), "lr": config.lr * 0.1},
         ]
     )
-    fresh = {"epoch": 0, "best_ap": -1.0, "best_epoch": 0, "bad_epochs": 0, "history": []}
-    tuned = state["finetune"] = {**fresh, **state.get("finetune", {})}
-    if tuned["epoch"]:
-        extractor.load_state_dict(tuned["extractor"])
-        head.load_state_dict(tuned["head"])
-        optimizer.load_state_dict(tuned["optimizer"])
+    if session.finetune_state is None:
+        session.finetune_state = TrainState(EarlyStopping(config.patience))
+    state = session.finetune_state
+    if state.epoch:
+        extractor.load_state_dict(state.extras["extractor"])
+        head.load_state_dict(state.extras["head"])
+        optimizer.load_state_dict(state.extras["optimizer"])
     else:
-        if "initial_ap" not in tuned:
-            tuned["initial_ap"] = _validation_ap(
-                head, splits["validation"], splits["validation"].features, label_vectors
-            )
-        tuned.update(
-            initial_extractor=_copy(extractor),
-            initial_head=_copy(head),
-            best_extractor=_copy(extractor),
-            best_head=_copy(head),
-        )
-    generator = torch.Generator().manual_seed(config.seed + 7919 * (tuned["epoch"] + 1))
+        if "initial_score" not in state.extras:
+            validation = splits["validation"]
+            state.extras["initial_score"] = _validation_ap(head, validation, validation.features, label_vectors)
+        state.extras.update(initial_extractor=copy_weights(extractor), initial_head=copy_weights(head))
+        state.best = {"extractor": copy_weights(extractor), "head": copy_weights(head)}
+    generator = torch.Generator().manual_seed(config.seed + 7919 * (state.epoch + 1))
     train, validation = splits["train"], splits["validation"]
     train_batches = loader(store, cover_keys["train"], backbone, config, train=True, generator=generator)
     validation_batches = loader(store, cover_keys["validation"], backbone, config, train=False)
-    for epoch in range(tuned["epoch"] + 1, config.finetune_epochs + 1):
-        started, total, batches = time.perf_counter(), 0.0, 0
+
+    def one_epoch(epoch: int) -> tuple[float, float]:
+        total, batches = 0.0, 0
         for images, rows in train_batches:
             extractor.train()
             head.train()
             optimizer.zero_grad()
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
                 features = extractor(images.to(device))
-                batch = HeadData(
-                    features.float(),
-                    train.truth[rows],
-                    train.ordered_moods[rows],
-                    train.metadata[rows] if train.metadata is not None else None,
-                )
+                metadata = train.metadata[rows] if train.metadata is not None else None
+                batch = HeadData(features.float(), train.truth[rows], train.ordered_moods[rows], metadata)
                 loss = loss_of(head, batch, torch.arange(len(rows)), label_vectors, config.first_k)
             loss.backward()
             optimizer.step()
             total, batches = total + loss.item(), batches + 1
         features = split_features(extractor, validation_batches, len(cover_keys["validation"]), device, amp)
-        ap = _validation_ap(head, validation, features, label_vectors)
-        seconds = time.perf_counter() - started
-        if ap > tuned["best_ap"]:
-            tuned.update(
-                best_ap=ap, best_epoch=epoch, bad_epochs=0, best_extractor=_copy(extractor), best_head=_copy(head)
-            )
-        else:
-            tuned["bad_epochs"] += 1
-        loss_mean = total / max(batches, 1)
-        tuned["history"].append([epoch, loss_mean, ap, seconds])
-        tuned.update(
-            epoch=epoch, extractor=extractor.state_dict(), head=head.state_dict(), optimizer=optimizer.state_dict()
+        return total / max(batches, 1), _validation_ap(head, validation, features, label_vectors)
+
+    def save() -> None:
+        state.extras.update(extractor=extractor.state_dict(), head=head.state_dict(), optimizer=optimizer.state_dict())
+        session.checkpoints.save(session.head_state.epoch + state.epoch, session.checkpoint())
+
+    def logged(record: EpochRecord) -> None:
+        log.info(
+            "fine-tune epoch %d: loss %.4f, validation micro AP %.4f (%.0f s)",
+            record.epoch,
+            record.train_loss,
+            record.validation_micro_ap,
+            record.seconds,
         )
-        if on_epoch is not None:
-            on_epoch(EpochRecord(epoch, loss_mean, ap, seconds))
-        checkpoints.save(state["epoch"] + epoch, state)
-        log.info("fine-tune epoch %d: loss %.4f, validation micro AP %.4f (%.0f s)", epoch, loss_mean, ap, seconds)
-        if tuned["bad_epochs"] >= config.patience:
-            break
-    if tuned["best_ap"] <= tuned["initial_ap"]:
+
+    def best() -> dict[str, Weights]:
+        return {"extractor": copy_weights(extractor), "head": copy_weights(head)}
+
+    run_epochs(state, config.finetune_epochs, one_epoch, EpochHooks(best, save, on_epoch, logged))
+    if state.stopping.best_score <= state.extras["initial_score"]:
         log.info(
             "fine-tuning did not beat the head alone on validation (%.4f <= %.4f): keeping the frozen backbone",
-            tuned["best_ap"],
-            tuned["initial_ap"],
+            state.stopping.best_score,
+            state.extras["initial_score"],
         )
-        extractor.load_state_dict(tuned["initial_extractor"])
-        head.load_state_dict(tuned["initial_head"])
+        extractor.load_state_dict(state.extras["initial_extractor"])
+        head.load_state_dict(state.extras["initial_head"])
         return replace(backbone, extractor=extractor), splits
-    extractor.load_state_dict(tuned["best_extractor"])
-    head.load_state_dict(tuned["best_head"])
-    state["best_head"] = _copy(head)
-    weights_id = f"{backbone.weights_id}+finetuned-{config.run_key()}-e{tuned['best_epoch']}"
+    extractor.load_state_dict(state.best["extractor"])
+    head.load_state_dict(state.best["head"])
+    session.head_state.best = {"head": copy_weights(head)}
+    weights_id = f"{backbone.weights_id}+finetuned-{config.run_key()}-e{state.stopping.best_epoch}"
     tuned_backbone = replace(backbone, extractor=extractor, weights_id=weights_id, classifier=None, categories=None)
     refreshed = {}
     for name, data in splits.items():
@@ -196,7 +188,3 @@ def finetune(
         features = split_features(extractor, batches, len(cover_keys[name]), device, amp)
         refreshed[name] = HeadData(features, data.truth, data.ordered_moods, data.metadata)
     return tuned_backbone, refreshed
-
-
-def _copy(module: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}

@@ -8,7 +8,6 @@ store, so a resumed session continues a killed run. Nothing here knows MLflow: t
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,22 +17,33 @@ import torch
 
 from albumml.dataset import load_snapshot
 from albumml.errors import TrainingError
-from albumml.evaluation import evaluate, frequency_baseline, random_baseline
+from albumml.evaluation import frequency_baseline, random_baseline
 from albumml.labels import cached_embeddings
 from albumml.models.backbones import Backbone, load_backbone
 from albumml.models.bundle import MoodModel
-from albumml.models.calibration import fit_read_back, standardiser
+from albumml.models.calibration import fit_read_back
 from albumml.models.features import decode_cover
-from albumml.models.fitting import HeadData, predict_scores, train_epoch
+from albumml.models.fitting import HeadData
 from albumml.models.heads import MoodHead
 from albumml.models.pyfunc import cover_bytes
 from albumml.storage import Store
 from albumml.training.checkpoints import Checkpoints
 from albumml.training.config import TrainConfig
 from albumml.training.data import TrainingData, prepare
+from albumml.training.engine import (
+    EarlyStopping,
+    EpochHooks,
+    TrainState,
+    copy_weights,
+    evaluate,
+    raw_scores,
+    run_epochs,
+    train_one_epoch,
+)
 from albumml.training.finetune import finetune
 from albumml.training.measure import Evaluation, evaluation_of
 from albumml.training.records import EpochRecord
+from albumml.training.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -112,19 +122,6 @@ def on_device(data: HeadData, device: str) -> HeadData:
     )
 
 
-def raw_scores(head: MoodHead, data: HeadData, label_vectors: torch.Tensor | None) -> np.ndarray:
-    """Sigmoid scores (models 1-2) or cosines to each mood (3-4) for every album of a split."""
-    return predict_scores(head, data, label_vectors).float().cpu().numpy()
-
-
-def validation_ap(head: MoodHead, splits: dict[str, HeadData], label_vectors: torch.Tensor | None) -> float:
-    """Validation micro AP, with cosines standardised against the training albums for models 3-4."""
-    scores = raw_scores(head, splits["validation"], label_vectors)
-    if label_vectors is not None:
-        scores = standardiser(raw_scores(head, splits["train"], label_vectors), splits["train"].truth.cpu())(scores)
-    return evaluate(splits["validation"].truth.cpu().numpy(), scores).micro_ap
-
-
 def run_params(config: TrainConfig, backbone: Backbone, data: TrainingData, device: str) -> dict[str, Any]:
     """The run's parameters as MLflow shows them (the backbone's weights provenance included)."""
     params = config.model_dump(mode="json")
@@ -141,76 +138,55 @@ def run_params(config: TrainConfig, backbone: Backbone, data: TrainingData, devi
     }
 
 
-def fresh_state(config: TrainConfig, head: MoodHead) -> dict[str, Any]:
-    """The training state before epoch 1."""
+def fresh_head_state(config: TrainConfig, head: MoodHead, optimizer: torch.optim.Optimizer) -> TrainState:
+    """The head phase before epoch 1: the initial weights as the best so far, the seeded batch order."""
+    return TrainState(
+        EarlyStopping(config.patience),
+        best={"head": copy_weights(head)},
+        extras=head_extras(head, optimizer, torch.Generator().manual_seed(config.seed)),
+    )
+
+
+def head_extras(head: MoodHead, optimizer: torch.optim.Optimizer, generator: torch.Generator) -> dict[str, Any]:
+    """What resumes the head phase exactly: the head, the optimiser and both random-number states."""
     return {
-        "epoch": 0,
-        "best_ap": -1.0,
-        "best_epoch": 0,
-        "best_head": {k: v.detach().clone() for k, v in head.state_dict().items()},
-        "bad_epochs": 0,
-        "history": [],
-        "generator": torch.Generator().manual_seed(config.seed).get_state(),
+        "head": head.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "generator": generator.get_state(),
         "torch_rng": torch.get_rng_state(),
     }
 
 
-def fit(
-    config: TrainConfig,
-    head: MoodHead,
-    splits: dict[str, HeadData],
-    label_vectors: torch.Tensor | None,
-    state: dict[str, Any],
-    optimizer: torch.optim.Optimizer,
-    checkpoints: Checkpoints,
-    device: str,
-    progress: Progress,
-) -> tuple[dict[str, Any], bool]:
-    """Phase 3: epochs with early stopping on validation micro AP, a checkpoint and a metrics batch each."""
+def fit(session: Session, progress: Progress) -> bool:
+    """Phase 3: head epochs with early stopping on validation micro AP, a checkpoint each; True if it stopped early."""
+    config, head, splits, label_vectors = session.config, session.head, session.splits, session.label_vectors
+    state = session.head_state
     generator = torch.Generator()
-    generator.set_state(state["generator"])
-    torch.set_rng_state(state["torch_rng"])
-    amp = device == "cuda" and config.amp
-    if state["bad_epochs"] >= config.patience or "finetune" in state:
-        return state, state["bad_epochs"] >= config.patience
-    stopped_early = False
-    for epoch in range(state["epoch"] + 1, config.epochs + 1):
-        started = time.perf_counter()
+    generator.set_state(state.extras["generator"])
+    torch.set_rng_state(state.extras["torch_rng"])
+    if session.finetune_state is not None:  # the head phase finished before this run was interrupted
+        return state.stopping.should_stop
+    amp = session.device == "cuda" and config.amp
+
+    def one_epoch(epoch: int) -> tuple[float, float]:
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
-            loss = train_epoch(
+            loss = train_one_epoch(
                 head,
-                optimizer,
+                session.optimizer,
                 splits["train"],
                 batch_size=config.batch_size,
                 label_vectors=label_vectors,
                 k=config.first_k,
                 generator=generator,
             )
-        ap = validation_ap(head, splits, label_vectors)
-        record = EpochRecord(epoch, loss, ap, time.perf_counter() - started)
-        if ap > state["best_ap"]:
-            state.update(best_ap=ap, best_epoch=epoch, bad_epochs=0)
-            state["best_head"] = {k: v.detach().cpu().clone() for k, v in head.state_dict().items()}
-        else:
-            state["bad_epochs"] += 1
-        state["history"].append([epoch, loss, ap, record.seconds])
-        state.update(
-            epoch=epoch,
-            head=head.state_dict(),
-            optimizer=optimizer.state_dict(),
-            generator=generator.get_state(),
-            torch_rng=torch.get_rng_state(),
-        )
-        if progress.record_epoch is not None:
-            progress.record_epoch(record)
-        checkpoints.save(epoch, state)
-        if progress.epoch is not None:
-            progress.epoch(record)
-        if state["bad_epochs"] >= config.patience:
-            log.info("early stop after epoch %d: no better validation micro AP for %d epochs", epoch, config.patience)
-            stopped_early = True
-            break
-    return state, stopped_early
+        return loss, evaluate(head, splits["validation"], label_vectors, train=splits["train"])
+
+    def save() -> None:
+        state.extras = head_extras(head, session.optimizer, generator)
+        session.checkpoints.save(state.epoch, session.checkpoint())
+
+    hooks = EpochHooks(lambda: {"head": copy_weights(head)}, save, progress.record_epoch, progress.epoch)
+    return run_epochs(state, config.epochs, one_epoch, hooks)
 
 
 def cover_keys_of(store: Store, config: TrainConfig, data: TrainingData) -> dict[str, list[str]]:
@@ -294,37 +270,19 @@ def example_cover(store: Store, cover_key: str) -> bytes:
 
 
 @dataclass
-class Session:
-    """A training run's pieces once data and head are ready (and, when resuming, restored from a checkpoint)."""
-
-    config: TrainConfig
-    store: Store
-    device: str
-    backbone: Backbone
-    data: TrainingData
-    label_vectors: torch.Tensor | None
-    head: MoodHead
-    optimizer: torch.optim.Optimizer
-    checkpoints: Checkpoints
-    state: dict[str, Any]
-    resumed_from: int | None
-    splits: dict[str, HeadData]
-
-
-@dataclass
 class Trained:
-    """What a finished session produced: the model, its test outcome, how training went, and an input example."""
+    """What a finished session produced: the model, its test outcome, how the head phase went, an input example."""
 
     model: MoodModel
     outcome: TestOutcome
-    state: dict[str, Any]
+    head_state: TrainState
     stopped_early: bool
     example: bytes
 
     @property
     def history(self) -> list[EpochRecord]:
-        """The head's epochs as records."""
-        return [EpochRecord(int(e), float(loss), float(ap), float(s)) for e, loss, ap, s in self.state["history"]]
+        """The head's epochs."""
+        return self.head_state.history
 
 
 def start_session(store: Store, config: TrainConfig, *, resume: bool, progress: Progress) -> Session:
@@ -338,52 +296,41 @@ def start_session(store: Store, config: TrainConfig, *, resume: bool, progress: 
     head = build_head(config, backbone.feature_dim, data, label_vectors).to(device)
     optimizer = torch.optim.Adam(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     checkpoints = Checkpoints(store, config.run_key())
-    state = checkpoints.latest() if resume else None
-    resumed_from = None
-    if state is not None:
-        head.load_state_dict(state["head"])
-        optimizer.load_state_dict(state["optimizer"])
-        resumed_from = int(state["epoch"])
-    else:
-        if resume:
-            log.info("no checkpoint for run key %s: starting from epoch 1", config.run_key())
-        state = fresh_state(config, head)
     splits = {name: on_device(split, device) for name, split in data.splits.items()}
-    return Session(
-        config, store, device, backbone, data, label_vectors, head, optimizer, checkpoints, state, resumed_from, splits
+    session = Session(
+        config,
+        store,
+        device,
+        backbone,
+        data,
+        label_vectors,
+        head,
+        optimizer,
+        checkpoints,
+        fresh_head_state(config, head, optimizer),
+        None,
+        splits,
     )
+    checkpoint = checkpoints.latest() if resume else None
+    if checkpoint is not None:
+        session.restore(checkpoint)
+        session.resumed_from = session.head_state.epoch
+    elif resume:
+        log.info("no checkpoint for run key %s: starting from epoch 1", config.run_key())
+    return session
 
 
 def run_session(session: Session, progress: Progress) -> Trained:
     """Phases 3-5: fit the head (then fine-tune when asked), finish the model, evaluate it on the test split."""
     config, store = session.config, session.store
-    state, stopped_early = fit(
-        config,
-        session.head,
-        session.splits,
-        session.label_vectors,
-        session.state,
-        session.optimizer,
-        session.checkpoints,
-        session.device,
-        progress,
-    )
-    session.head.load_state_dict(state["best_head"])
+    stopped_early = fit(session, progress)
+    session.head.load_state_dict(session.head_state.best["head"])
     backbone, splits = session.backbone, session.splits
     if config.finetune_epochs:
         backbone, splits = finetune(
-            config,
-            backbone,
-            session.head,
-            splits,
-            cover_keys_of(store, config, session.data),
-            store,
-            session.label_vectors,
-            state,
-            session.checkpoints,
-            session.device,
-            on_epoch=progress.record_finetune_epoch,
+            session, cover_keys_of(store, config, session.data), on_epoch=progress.record_finetune_epoch
         )
     model = finish_model(backbone, session.head, config, session.data, splits, session.label_vectors)
     outcome = test_evaluation(model, splits, session.data, config.seed)
-    return Trained(model, outcome, state, stopped_early, example_cover(store, session.data.example_cover))
+    example = example_cover(store, session.data.example_cover)
+    return Trained(model, outcome, session.head_state, stopped_early, example)

@@ -13,14 +13,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import precision_recall_curve
 
+from albumml.training.records import EpochRecord
 
-def loss_curves(history: Sequence[Sequence[float]], path: Path) -> Path:
+
+def loss_curves(history: Sequence[EpochRecord], path: Path) -> Path:
     """Training loss and validation micro AP per epoch."""
-    epochs = [row[0] for row in history]
+    epochs = [record.epoch for record in history]
     figure, (loss_axis, ap_axis) = plt.subplots(1, 2, figsize=(10, 4))
-    loss_axis.plot(epochs, [row[1] for row in history], marker=".")
+    loss_axis.plot(epochs, [record.train_loss for record in history], marker=".")
     loss_axis.set(title="training loss", xlabel="epoch", ylabel="loss")
-    ap_axis.plot(epochs, [row[2] for row in history], marker=".", color="tab:green")
+    ap_axis.plot(epochs, [record.validation_micro_ap for record in history], marker=".", color="tab:green")
     ap_axis.set(title="validation micro AP", xlabel="epoch", ylabel="micro AP")
     figure.tight_layout()
     figure.savefig(path, dpi=100)

@@ -17,7 +17,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 def nightly(env: dict[str, str], url: str) -> dict:
     done = subprocess.run(
-        [sys.executable, "-m", "flows", "nightly", "--url", url, "--epochs", "15", "--json"],
+        [sys.executable, "-m", "albumml", "flows", "nightly", "--url", url, "--epochs", "15", "--json"],
         env=env,
         cwd=REPOSITORY,
         capture_output=True,

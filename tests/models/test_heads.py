@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from albumml.evaluation import evaluate, frequency_baseline
-from albumml.models.fitting import HeadData, fit_head, predict_scores
+from albumml.models.fitting import HeadData, predict_scores
 from albumml.models.heads import MoodHead, Variant, fc_block, metadata_features, target_points
+from tests.support.fitting import fit_head
 
 MOODS, FEATURES, GENRES = 16, 48, ["Pop/Rock", "Jazz", "Folk"]
 

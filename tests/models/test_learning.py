@@ -17,12 +17,13 @@ from albumml.config import load_settings
 from albumml.dataset import load_snapshot
 from albumml.evaluation import evaluate, frequency_baseline
 from albumml.models.backbones import load_backbone
-from albumml.models.fitting import HeadData, fit_head, predict_scores
+from albumml.models.fitting import HeadData, predict_scores
 from albumml.models.heads import MoodHead, Variant
 from albumml.pipeline import train
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 from albumml.training.data import prepare
+from tests.support.fitting import fit_head
 
 MARGIN = 1.5
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mlflow
 import pytest
 import torch
 
@@ -16,12 +15,12 @@ from albumml.models.features import extract_features
 from albumml.models.heads import Variant
 from albumml.pipeline import train
 from albumml.registry.loading import load_model
-from albumml.registry.tracking import client, use_tracking
+from albumml.registry.tracking import client
 from albumml.storage import open_store
-from albumml.training.checkpoints import Checkpoints
 from albumml.training.config import TrainConfig
+from albumml.training.engine import EarlyStopping, TrainState
 from albumml.training.finetune import finetune
-from albumml.training.loop import Progress, build_head, cover_keys_of, fresh_state, load_data
+from albumml.training.loop import Progress, cover_keys_of, start_session
 from sample_site import Faults, generate_site, serving
 from tests.crawler.test_crawl import crawl, migrated
 
@@ -57,25 +56,12 @@ def test_tuning_changes_the_backbone_and_refreshes_every_splits_features(small_h
     settings, snapshot_id = small_home
     config = config_for(snapshot_id, finetune_epochs=1, finetune_lr=1e-3)
     store = open_store(settings)
-    backbone, data = load_data(store, config, "cpu", Progress())
+    session = start_session(store, config.model_copy(update={"device": "cpu"}), resume=False, progress=Progress())
+    backbone, data = session.backbone, session.data
     pretrained = {k: v.clone() for k, v in backbone.extractor.state_dict().items()}
-    head = build_head(config, backbone.feature_dim, data, None)
-    state = fresh_state(config, head)
-    state["finetune"] = {"initial_ap": -1.0}  # a bar any tuning clears: this test is about the tuned branch
-    use_tracking(settings)
-    with mlflow.start_run():
-        tuned, splits = finetune(
-            config,
-            backbone,
-            head,
-            data.splits,
-            cover_keys_of(store, config, data),
-            store,
-            None,
-            state,
-            Checkpoints(store, "finetune-test"),
-            "cpu",
-        )
+    # A bar any tuning clears: this test is about the tuned branch. No MLflow run: the engine needs none.
+    session.finetune_state = TrainState(EarlyStopping(config.patience), extras={"initial_score": -1.0})
+    tuned, splits = finetune(session, cover_keys_of(store, config, data))
     changed = [
         k
         for k, v in tuned.extractor.state_dict().items()
@@ -87,7 +73,7 @@ def test_tuning_changes_the_backbone_and_refreshes_every_splits_features(small_h
     expected = extract_features(store, tuned, keys).vectors
     assert torch.allclose(splits["validation"].features[:4], torch.from_numpy(expected), atol=1e-4)
     assert not torch.allclose(splits["validation"].features, data.splits["validation"].features, atol=1e-3)
-    assert Checkpoints(store, "finetune-test").latest()["finetune"]["epoch"] == 1
+    assert session.checkpoints.latest()["finetune_phase"]["epoch"] == 1
 
 
 def test_a_fine_tuned_run_learns_logs_its_epochs_and_ships_its_backbone(small_home) -> None:

@@ -1,0 +1,61 @@
+"""`albumml flows nightly`: run the nightly Prefect flow here, as its deployment would, and print what it did."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from albumml.cli.console import columns_table, console
+
+app = typer.Typer(help="Run the Prefect flows in this process (deployments run the same flows on workers).")
+
+
+def nightly_lines(report: dict[str, Any]) -> list[str]:
+    """The night in a few lines: crawl, snapshot, and either nothing retrained or the gate's decision."""
+    crawl, snapshot = report["crawl"], report["snapshot"]
+    lines = [
+        f"crawl run {crawl['id']}: {crawl['albums_new']} new, {crawl['albums_changed']} changed, "
+        f"{crawl['albums_unchanged']} unchanged, {crawl['errors']} errors",
+        f"snapshot {snapshot['snapshot_id']} ({'new' if snapshot['created'] else 'unchanged'}): "
+        f"{snapshot['albums']} albums, {snapshot['moods']} moods",
+    ]
+    if not report["trained"]:
+        lines.append("nothing new: nothing retrained")
+    else:
+        lines.append(f"champion gate: {report['gate']['reason']}")
+    return lines
+
+
+@app.command("nightly")
+def nightly(
+    url: Annotated[str | None, typer.Option("--url", help="Site base URL (else ALBUMML_CRAWL_START_URL).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Fetch every album, ignoring what the catalogue has.")] = False,
+    epochs: Annotated[
+        int | None, typer.Option(min=1, max=10_000, help="Epoch budget (ALBUMML_TRAIN_EPOCHS, else 40).")
+    ] = None,
+    backbone: Annotated[str | None, typer.Option(help="Backbone (ALBUMML_TRAIN_BACKBONE, else the default).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the night's report as JSON.")] = False,
+) -> None:
+    """Crawl, snapshot if the catalogue changed, train the four models and run the champion gate."""
+    from flows.nightly import nightly as nightly_flow
+    from flows.parameters import NightlyParameters
+
+    parameters = NightlyParameters(site_url=url or "", full_crawl=full, epochs=epochs, backbone=backbone)
+    report = nightly_flow(parameters)
+    if as_json:
+        print(json.dumps(report, default=str))
+        return
+    console.print("\n".join(nightly_lines(report)), markup=False, highlight=False)
+    if report["trained"]:
+        rows = [
+            (
+                run["variant"],
+                f"{run['test_micro_ap']:.4f}",
+                f"{run['baseline_micro_ap']:.4f}",
+                f"{run['random_micro_ap']:.4f}",
+            )
+            for run in report["trained"]
+        ]
+        console.print(columns_table("models", ["model", "test micro AP", "label freq.", "random"], rows))
