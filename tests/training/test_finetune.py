@@ -23,7 +23,7 @@ from albumml.training.config import TrainConfig
 from albumml.training.finetune import finetune
 from albumml.training.loop import Progress, build_head, cover_keys_of, fresh_state, load_data
 from sample_site import Faults, generate_site, serving
-from tests.crawler.test_crawl import crawl, migrated
+from tests.support.crawling import crawl, migrated
 
 
 @pytest.fixture(scope="module")
