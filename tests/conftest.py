@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 import pytest
 
 from albumml.config import Settings, load_settings
+from tests.support.analysis import AnalysisChampion
+from tests.support.aws import TEST_AWS
 from tests.support.services import (
     admin_execute,
     dsn_to_url,
@@ -19,8 +20,6 @@ from tests.support.services import (
     postgres_server,
     unavailable,
 )
-
-TEST_AWS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 
 # Fixtures that reach a real server (PostgreSQL, moto, MLflow, Prefect, Chromium): a test that uses one, directly or
 # through a parameter that asks for it, is an integration test and stays out of `make test-fast`.
@@ -136,7 +135,7 @@ def learning_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     from albumml.models.features import extract_features
     from albumml.storage import open_store
     from sample_site import Faults, generate_site, serving
-    from tests.crawler.test_crawl import crawl, migrated
+    from tests.support.crawling import crawl, migrated
 
     root = tmp_path_factory.mktemp("learning")
     settings = load_settings(home=root / "home")
@@ -162,20 +161,6 @@ def mlflow_tracking(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield uri
     except (RuntimeError, OSError) as exc:
         unavailable(f"mlflow server did not start: {exc}")
-
-
-@dataclass(frozen=True)
-class AnalysisChampion:
-    """A registered champion to analyse: model 3 on the learning home's snapshot, in its own registered model."""
-
-    environment: dict[str, str]
-    snapshot_id: str
-    model_uri: str
-    run_id: str
-
-    def settings(self) -> Settings:
-        """The settings the environment describes."""
-        return load_settings(**{k.removeprefix("ALBUMML_").lower(): v for k, v in self.environment.items()})
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from sklearn.metrics import cohen_kappa_score
 from albumml.config import load_settings
 from albumml.dataset import load_snapshot
 from albumml.storage import open_store
-from tests.conftest import AnalysisChampion
+from tests.support.analysis import AnalysisChampion
 
 
 def agreement(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:

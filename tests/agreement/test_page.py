@@ -13,7 +13,7 @@ import pytest
 
 from albumml.agreement import collect, read_sheet
 from albumml.agreement.page import render_page
-from tests.agreement.helpers import VOCABULARY, small_sample
+from tests.support.agreement import VOCABULARY, small_sample
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SAMPLE = small_sample(8, (*VOCABULARY, 'Rock "n" Roll, <Loud>'))

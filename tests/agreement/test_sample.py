@@ -12,7 +12,7 @@ from albumml.agreement.sample import find_sample
 from albumml.config import Settings
 from albumml.errors import AgreementError
 from albumml.storage import Store, open_store
-from tests.agreement.helpers import VOCABULARY, stored_snapshot
+from tests.support.agreement import VOCABULARY, stored_snapshot
 
 
 @pytest.fixture

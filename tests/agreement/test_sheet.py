@@ -10,7 +10,7 @@ import pytest
 from albumml.agreement import collect, read_sheet, write_sheet
 from albumml.agreement.sheet import COLUMNS
 from albumml.errors import AgreementError
-from tests.agreement.helpers import small_sample
+from tests.support.agreement import small_sample
 
 SAMPLE = small_sample()
 A, B, C = (cover.album_id for cover in SAMPLE.covers[:3])

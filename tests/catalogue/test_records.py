@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from albumml.catalogue.records import AlbumRecord
 from albumml.catalogue.vocabulary import bundled_moods, bundled_themes
-from tests.catalogue.factories import album, moods
+from tests.support.factories import album, moods
 
 
 def test_site_ids_are_normalised_to_lower_case() -> None:

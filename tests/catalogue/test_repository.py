@@ -13,7 +13,7 @@ from albumml.catalogue.migrate import upgrade
 from albumml.catalogue.models import Album, AlbumMood, CrawlRun
 from albumml.config import load_settings
 from albumml.errors import CatalogueWriteError, DatabaseUnavailableError
-from tests.catalogue.factories import FETCHED, album, moods, themes
+from tests.support.factories import FETCHED, album, moods, themes
 
 
 @pytest.fixture

@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from albumml.storage import Store
-
-ALBUMML = str(Path(sys.executable).with_name("albumml"))
-
-
-def albumml(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the CLI with the test's environment plus `env`."""
-    completed = subprocess.run(
-        [ALBUMML, *args],
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if check and completed.returncode != 0:
-        raise AssertionError(f"albumml {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
-    return completed
+from tests.support.cli import albumml
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 from albumml.catalogue import open_catalogue
 from albumml.catalogue.migrate import upgrade
 from albumml.config import load_settings
-from tests.catalogue.factories import album
-from tests.cli.test_cli import albumml
+from tests.support.cli import albumml
+from tests.support.factories import album
 
 
 def test_snapshot_create_list_show(tmp_path: Path) -> None:

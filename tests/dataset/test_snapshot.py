@@ -13,7 +13,7 @@ from albumml.config import Settings
 from albumml.dataset import SnapshotConfig, build_snapshot, list_snapshots, load_snapshot, save_snapshot, split_of
 from albumml.errors import SnapshotError
 from albumml.storage import open_store
-from tests.catalogue.factories import album, moods
+from tests.support.factories import album, moods
 
 CONFIG = SnapshotConfig(min_mood_count=3)
 

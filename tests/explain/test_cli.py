@@ -15,7 +15,7 @@ from skimage import data
 from albumml.explain.figures import figure_pixels
 from albumml.models.bundle import open_image
 from sample_site import Faults, generate_site
-from tests.conftest import AnalysisChampion
+from tests.support.analysis import AnalysisChampion
 
 CAT_CLASSES = {"Egyptian cat", "tabby", "tiger cat", "Persian cat", "Siamese cat", "lynx"}
 

@@ -34,7 +34,7 @@ from albumml.storage import open_store
 from sample_site import Faults, Manifest, SiteAlbum, SiteServer, generate_site, serving
 from sample_site.faults import CORRUPT_IMAGE, MALFORMED_PAGE, MISSING_COVER, SERVER_ERROR, picked
 from sample_site.plan import album_paths
-from tests.crawler.test_crawl import assert_stored_as_on_the_site, crawl, environment, migrated
+from tests.support.crawling import assert_stored_as_on_the_site, crawl, environment, migrated
 
 pytestmark = pytest.mark.postgres
 

@@ -16,7 +16,7 @@ from albumml.storage import Store, content_key, open_store
 from albumml.storage.local import LocalBackend
 from albumml.storage.s3 import S3Backend
 from sample_site import Faults, generate_site, serving
-from tests.crawler.test_crawl import crawl, environment, migrated
+from tests.support.crawling import crawl, environment, migrated
 
 ALBUMS = 12
 

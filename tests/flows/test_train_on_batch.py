@@ -33,9 +33,9 @@ from albumml.models.heads import Variant
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 from sample_site import Faults, generate_site, serving
-from tests.conftest import TEST_AWS
-from tests.crawler.test_crawl import crawl, migrated
-from tests.infra.stack import create_stack
+from tests.support.aws import TEST_AWS
+from tests.support.crawling import crawl, migrated
+from tests.support.stack import create_stack
 
 EPOCHS = 4
 

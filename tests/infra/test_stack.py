@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from albumml.compute.batch import LOG_GROUP, SPOT_RECLAIM_REASON
-from tests.infra.stack import IMAGE_TAG, MLFLOW_URI, TEMPLATE, client, create_stack, load_template
+from tests.support.stack import IMAGE_TAG, MLFLOW_URI, TEMPLATE, client, create_stack, load_template
 
 TRAIN_COMMAND = [
     "albumml",

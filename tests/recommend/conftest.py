@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from albumml.config import Settings, load_settings
-from tests.conftest import AnalysisChampion
-
-
-def run_albumml(
-    champion: AnalysisChampion, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`python -m albumml ARGS` in a fresh process, configured like the champion's users."""
-    return subprocess.run(
-        [sys.executable, "-m", "albumml", *args],
-        env={**os.environ, "COLUMNS": "200", **champion.environment, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-@dataclass(frozen=True)
-class CatalogueCopy:
-    """A copy of the champion's catalogue (same store and MLflow): the variables for the CLI and the settings."""
-
-    environment: dict[str, str]
-    settings: Settings
+from albumml.config import load_settings
+from tests.support.analysis import AnalysisChampion, CatalogueCopy
 
 
 @pytest.fixture

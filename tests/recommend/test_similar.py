@@ -19,9 +19,8 @@ from albumml.recommend.persistence import folder
 from albumml.registry.models import resolve_model
 from albumml.registry.tracking import client
 from albumml.storage import open_store
-from tests.catalogue.factories import album
-from tests.conftest import AnalysisChampion
-from tests.recommend.conftest import CatalogueCopy, run_albumml
+from tests.support.analysis import AnalysisChampion, CatalogueCopy, run_albumml
+from tests.support.factories import album
 
 
 def a_test_album(champion: AnalysisChampion, position: int = 0) -> str:

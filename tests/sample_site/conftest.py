@@ -7,11 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sample_site import Faults, Manifest, SiteServer, generate_site, serving
-
-SITE_ALBUMS = 800
-SITE_SEED = 11
-SITE_FAULTS = Faults.typical().with_overrides(slow_seconds=0.3, server_errors=0.05, ajax_failures=0.1)
+from sample_site import Manifest, SiteServer, generate_site, serving
+from tests.support.site import SITE_ALBUMS, SITE_FAULTS, SITE_SEED
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from sample_site import (
 )
 from sample_site.model import www_file
 from sample_site.plan import album_paths
-from tests.sample_site.http_client import get
+from tests.support.http_client import get
 
 K = 7
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from sample_site import load_manifest
-from tests.sample_site.http_client import get
+from tests.support.http_client import get
 
 ALBUMML = str(Path(sys.executable).with_name("albumml"))
 

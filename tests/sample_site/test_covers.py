@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from sample_site import Manifest
 from sample_site.covers import cover_bytes, group_weights
 from sample_site.vocabulary import moods_in_use
-from tests.sample_site.conftest import SITE_SEED
+from tests.support.site import SITE_SEED
 
 
 def test_good_covers_decode_at_their_stated_size_and_format(manifest: Manifest, site_dir: Path) -> None:

@@ -14,8 +14,8 @@ from sample_site.faults import CONTENT_FAULTS
 from sample_site.model import www_file
 from sample_site.pages import display_date, iso_date
 from sample_site.vocabulary import moods_in_use
-from tests.sample_site.conftest import SITE_ALBUMS, SITE_FAULTS
-from tests.sample_site.spec_reader import design, read_album_page, read_moods_fragment, read_review_fragment
+from tests.support.site import SITE_ALBUMS, SITE_FAULTS
+from tests.support.spec_reader import design, read_album_page, read_moods_fragment, read_review_fragment
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

@@ -14,8 +14,8 @@ from PIL import Image
 from sample_site import BASE_PLACEHOLDER, Manifest, SiteAlbum, SiteServer, generate_site, serving
 from sample_site.faults import SERVER_ERROR, picked
 from sample_site.plan import album_paths
-from tests.sample_site.http_client import get
-from tests.sample_site.spec_reader import read_album_page, read_moods_fragment
+from tests.support.http_client import get
+from tests.support.spec_reader import read_album_page, read_moods_fragment
 
 
 def _good(manifest: Manifest, design: str, *, without: tuple[str, ...] = ("server_error", "slow")) -> SiteAlbum:

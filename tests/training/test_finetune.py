@@ -22,7 +22,7 @@ from albumml.training.engine import EarlyStopping, TrainState
 from albumml.training.finetune import finetune
 from albumml.training.loop import Progress, cover_keys_of, start_session
 from sample_site import Faults, generate_site, serving
-from tests.crawler.test_crawl import crawl, migrated
+from tests.support.crawling import crawl, migrated
 
 
 @pytest.fixture(scope="module")

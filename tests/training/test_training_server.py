@@ -18,7 +18,7 @@ from albumml.registry.gate import register
 from albumml.registry.tracking import client
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
-from tests.conftest import TEST_AWS
+from tests.support.aws import TEST_AWS
 from tests.support.services import mlflow_server, unavailable
 
 

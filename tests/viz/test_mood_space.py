@@ -14,9 +14,8 @@ from albumml.recommend.albums import album_details
 from albumml.registry.models import resolve_model
 from albumml.storage import open_store
 from albumml.viz import mood_space, mood_vectors
-from tests.conftest import AnalysisChampion
-from tests.recommend.conftest import run_albumml
-from tests.viz.test_render import plotly_data
+from tests.support.analysis import AnalysisChampion, run_albumml
+from tests.support.viz import plotly_data
 
 
 def test_mood_space_writes_a_png_and_an_offline_page_with_every_mood_and_album(

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import io
-import json
 import re
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from albumml.viz.mood_space import PlacedAlbum
 from albumml.viz.render import matplotlib_figure, plotly_figure
+from tests.support.viz import plotly_data
 
 MOODS = ["Brash", "Bittersweet", "Literate", "Wistful", "Rollicking", "Eerie", "Sad/Wistful", "Tender & Warm"]
-
-
-def plotly_data(page: str) -> list[dict[str, Any]]:
-    """The traces of the first plotly figure in an HTML page."""
-    start = page.index("[", page.index("Plotly.newPlot("))
-    data, _ = json.JSONDecoder().raw_decode(page[start:])
-    return data
 
 
 def placed() -> list[PlacedAlbum]:
