@@ -66,7 +66,7 @@ class CrawlOutcome:
 
 def crawler_process(settings: Settings, request: dict[str, Any], *, show_stderr: bool, timeout_s: float) -> Any:
     """Runs `python -m crawler '<request>'` in a fresh process (Twisted's reactor cannot restart in this one)."""
-    command = [sys.executable, "-m", "crawler", json.dumps(request)]
+    command = [sys.executable, "-m", "crawler", json.dumps({**request, "parent_pid": os.getpid()})]
     return subprocess.run(
         command,
         env=settings_environment(settings),

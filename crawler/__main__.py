@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
 import sys
 from datetime import date
 from enum import Enum
@@ -27,6 +29,19 @@ SUMMARY_COUNTS = (
     "covers_stored",
     "errors",
 )
+
+
+def die_with_parent(parent_pid: object) -> None:
+    """On Linux, ask the kernel to kill this crawl when the process that started it dies, so a killed worker or
+    `albumml crawl` leaves no orphan crawling on; exit at once if that parent is already gone."""
+    if not isinstance(parent_pid, int) or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG in <linux/prctl.h>
+    ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def run(request: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -97,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         request = json.loads(arguments[0]) if len(arguments) == 1 else None
         if not isinstance(request, dict) or request.get("command") not in ("run", "parse-page"):
             raise AlbummlError("python -m crawler takes one JSON request; people run `albumml crawl run|parse-page`")
+        die_with_parent(request.get("parent_pid"))
         if request["command"] == "parse-page":
             print(json.dumps(parse_page(request), ensure_ascii=False))
             return 0

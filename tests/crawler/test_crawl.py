@@ -183,13 +183,19 @@ def test_a_failed_sub_request_keeps_the_album_out_until_a_later_crawl(tmp_path: 
             assert_stored_as_on_the_site(catalogue, album, server)
 
 
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux's /proc)."""
+    tasks = Path(f"/proc/{pid}/task")
+    return [int(child) for task in tasks.iterdir() for child in (task / "children").read_text().split()]
+
+
 def test_a_killed_crawl_resumes_and_converges(tmp_path: Path, settings: Settings) -> None:
     site = tmp_path / "slow"
     generate_site(site, albums=60, seed=9, faults=Faults())
     catalogue = migrated(settings)
     with serving(site, slow_pages=1.0, slow_seconds=0.4) as server:
         process = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "run", "--url", server.base_url, "--no-progress"],
+            [sys.executable, "-m", "albumml", "crawl", "run", "--url", server.base_url, "--no-progress"],
             env=environment(settings, ALBUMML_CRAWL_CONCURRENCY_PER_DOMAIN="4", ALBUMML_DB_BATCH_SIZE="5"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -197,8 +203,14 @@ def test_a_killed_crawl_resumes_and_converges(tmp_path: Path, settings: Settings
         deadline = time.monotonic() + 120
         while catalogue.stats().albums < 10 and time.monotonic() < deadline:
             time.sleep(0.2)
+        crawlers = children(process.pid)
+        assert crawlers, "the crawl runs in a child process of `albumml crawl run`"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
+        gone_by = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in crawlers) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not any(Path(f"/proc/{pid}").exists() for pid in crawlers), "the crawler outlived its parent"
         committed = _catalogue_state(catalogue)
         assert 10 <= len(committed) < 60
 
@@ -272,7 +284,7 @@ def test_album_urls_without_lastmod_are_refetched_conditionally(clean_site: Path
         urls = settings.home.parent / "albums.txt"
         urls.write_text("\n".join(served(album.url, server) for album in server.manifest.albums[:12]) + "\n")
         first = subprocess.run(
-            [sys.executable, "-m", "crawler", "run", "--urls-file", str(urls), "--no-progress"],
+            [sys.executable, "-m", "albumml", "crawl", "run", "--urls-file", str(urls), "--no-progress"],
             env=environment(settings),
             capture_output=True,
             text=True,
@@ -283,7 +295,7 @@ def test_album_urls_without_lastmod_are_refetched_conditionally(clean_site: Path
         server.reset()
 
         again = subprocess.run(
-            [sys.executable, "-m", "crawler", "run", "--urls-file", str(urls), "--no-progress"],
+            [sys.executable, "-m", "albumml", "crawl", "run", "--urls-file", str(urls), "--no-progress"],
             env=environment(settings),
             capture_output=True,
             text=True,

@@ -208,7 +208,7 @@ def crawl_with_cuts(
     database = make_url(settings.database_url).database
     assert database is not None
     log, out = folder / "crawl.err", folder / "crawl.out"
-    command = [sys.executable, "-m", "crawler", "run", "--url", url, "--no-progress", "--json"]
+    command = [sys.executable, "-m", "albumml", "crawl", "run", "--url", url, "--no-progress", "--json"]
     cuts: list[Cut] = []
     with (
         log.open("w") as err,
@@ -374,7 +374,7 @@ def test_a_killed_crawl_resumes_to_the_catalogue_of_an_uninterrupted_one(
     catalogue = migrated(settings)
     with serving(site, slow_pages=1.0, slow_seconds=0.3) as server:
         process = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "run", "--url", server.base_url, "--no-progress"],
+            [sys.executable, "-m", "albumml", "crawl", "run", "--url", server.base_url, "--no-progress"],
             env=environment(settings, ALBUMML_CRAWL_CONCURRENCY_PER_DOMAIN="4", ALBUMML_DB_BATCH_SIZE="3"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -437,7 +437,7 @@ def test_a_cut_during_the_crawl_s_last_write_still_records_the_finished_run(
         side_connection(postgres_admin_dsn, database) as watch,
         side_connection(postgres_admin_dsn, database, autocommit=False) as locker,
     ):
-        command = [sys.executable, "-m", "crawler", "run", "--url", server.base_url, "--no-progress", "--json"]
+        command = [sys.executable, "-m", "albumml", "crawl", "run", "--url", server.base_url, "--no-progress", "--json"]
         process = subprocess.Popen(command, env=environment(settings), stdout=std, stderr=err)
         try:
             deadline = time.monotonic() + 120

@@ -44,9 +44,9 @@ def migrated(settings: Settings) -> Catalogue:
 
 
 def crawl(settings: Settings, url: str, *arguments: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m crawler run` as users' tools do: its own process."""
+    """Run `albumml crawl run` as users do (the crawl runs in its own process)."""
     return subprocess.run(
-        [sys.executable, "-m", "crawler", "run", "--url", url, "--no-progress", *arguments],
+        [sys.executable, "-m", "albumml", "crawl", "run", "--url", url, "--no-progress", *arguments],
         env=environment(settings, **extra),
         capture_output=True,
         text=True,
