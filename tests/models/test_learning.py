@@ -24,6 +24,8 @@ from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 from albumml.training.data import prepare
 
+pytestmark = pytest.mark.slow
+
 MARGIN = 1.5
 
 

@@ -25,6 +25,8 @@ from albumml.training.loop import Progress, build_head, cover_keys_of, fresh_sta
 from sample_site import Faults, generate_site, serving
 from tests.support.crawling import crawl, migrated
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def small_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]:
