@@ -110,6 +110,7 @@ def test_the_scores_explained_are_the_models_own(lite0: Backbone, disc_features:
     assert len(explain_cover(model, cover, moods=10).moods) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("corner", "quadrant"), [((40, 40), (0, 0)), ((360, 400), (1, 1))])
 def test_imagenet_gradcam_finds_the_cat_in_its_corner(
     lite0: Backbone, corner: tuple[int, int], quadrant: tuple[int, int]
