@@ -27,15 +27,22 @@ SERVER_FIXTURES = frozenset(
     {"postgres_admin_dsn", "moto_endpoint", "mlflow_tracking", "prefect_api", "browser", "analysis_champion"}
 )
 SERVER_PARAMETERS = frozenset({"postgresql", "s3"})
+# Fixtures that take minutes to build (a crawl of 1,200 albums and their covers' features): a test that uses one is
+# `slow` wherever it lives, so the fast tier never pays for them.
+SLOW_FIXTURES = frozenset({"learning_home"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks every test that needs a server `integration`, so the fast tier is `-m "not integration and not slow"`."""
+    """Marks every test that needs a server `integration`, and every test that needs a minutes-long fixture `slow`,
+    so the fast tier is `-m "not integration and not slow"`."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         parameters = set(map(str, callspec.params.values())) if callspec is not None else set()
-        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())) or SERVER_PARAMETERS & parameters:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if SERVER_FIXTURES & fixtures or SERVER_PARAMETERS & parameters:
             item.add_marker(pytest.mark.integration)
+        if SLOW_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 # Every stage but `flows`, whose timed nightly runs take a minute even at quick sizes: `make bench` runs it.
 STAGES = ["catalogue", "store", "crawl", "models", "scale", "analysis"]

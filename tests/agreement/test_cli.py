@@ -19,6 +19,8 @@ from albumml.dataset import load_snapshot
 from albumml.storage import open_store
 from tests.support.analysis import AnalysisChampion
 
+pytestmark = pytest.mark.slow
+
 
 def agreement(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run `python -m albumml agreement ...` with only the given ALBUMML_* settings."""

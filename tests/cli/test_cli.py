@@ -22,6 +22,7 @@ def test_help_and_version() -> None:
     assert albumml("--version").stdout.strip().startswith("albumml ")
 
 
+@pytest.mark.slow
 def test_db_lifecycle_on_the_embedded_catalogue(home: dict[str, str]) -> None:
     assert "none -> 0001" in albumml("db", "upgrade", env=home).stdout
     assert "0001 (up to date)" in albumml("db", "current", env=home).stdout
@@ -75,6 +76,7 @@ def test_config_show_masks_secrets(home: dict[str, str]) -> None:
     assert "pa55word" not in albumml("config", "show", env=env).stdout
 
 
+@pytest.mark.slow
 def test_store_round_trip_verify_and_corruption(home: dict[str, str], tmp_path: Path) -> None:
     albumml("db", "upgrade", env=home)
     cover = tmp_path / "cover.jpg"

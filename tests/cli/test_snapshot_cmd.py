@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from albumml.catalogue import open_catalogue
 from albumml.catalogue.migrate import upgrade
 from albumml.config import load_settings
 from tests.support.cli import albumml
 from tests.support.factories import album
+
+pytestmark = pytest.mark.slow
 
 
 def test_snapshot_create_list_show(tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ from sample_site import (
 from sample_site.model import BASE_PLACEHOLDER
 from tests.support.crawling import assert_stored_as_on_the_site, crawl, environment, migrated, served
 
+pytestmark = pytest.mark.slow
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 CLEAN_ALBUMS = 48
 

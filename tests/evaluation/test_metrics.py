@@ -43,6 +43,7 @@ def test_macro_skips_moods_without_positives() -> None:
     assert metrics.moods_scored == 2
 
 
+@pytest.mark.slow
 def test_signal_beats_the_frequency_baseline_and_noise_does_not() -> None:
     rng = np.random.default_rng(7)
     albums, moods = 600, 12

@@ -82,6 +82,7 @@ def trained_model(lite0: Backbone, features: torch.Tensor, moods: torch.Tensor, 
     return MoodModel(lite0, head.eval(), ["Bright", "Calm"], GENRES, label_vectors=vectors)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", list(Variant))
 def test_the_maps_of_a_mood_follow_the_object_that_carries_it(
     lite0: Backbone, disc_features: tuple[torch.Tensor, torch.Tensor], variant: Variant
@@ -99,6 +100,7 @@ def test_the_maps_of_a_mood_follow_the_object_that_carries_it(
     assert any("genres and year" in note for note in explanation.notes) == variant.uses_metadata
 
 
+@pytest.mark.slow
 def test_the_scores_explained_are_the_models_own(lite0: Backbone, disc_features: tuple[torch.Tensor, torch.Tensor]):
     model = trained_model(lite0, *disc_features, Variant.CLASSIFIER)
     cover = disc_cover(5, (0.5, 0.5), MAX_RADIUS)
@@ -108,6 +110,7 @@ def test_the_scores_explained_are_the_models_own(lite0: Backbone, disc_features:
     assert len(explain_cover(model, cover, moods=10).moods) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("corner", "quadrant"), [((40, 40), (0, 0)), ((360, 400), (1, 1))])
 def test_imagenet_gradcam_finds_the_cat_in_its_corner(
     lite0: Backbone, corner: tuple[int, int], quadrant: tuple[int, int]
@@ -144,6 +147,7 @@ def test_every_backbone_is_covered() -> None:
     assert set(BACKBONES) == {"vgg16", "resnet50", "efficientnet_b0", "convnext_tiny", "vit_b_16", "efficientnet_lite0"}
 
 
+@pytest.mark.slow
 def test_a_vit_model_gets_saliency_and_says_grad_cam_is_not_available() -> None:
     vit = backbone_skeleton("vit_b_16")
     model = MoodModel(vit, MoodHead(Variant.CLASSIFIER, vit.feature_dim, 3, hidden=(8,)).eval(), ["A", "B", "C"], [])

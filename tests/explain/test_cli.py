@@ -17,6 +17,8 @@ from albumml.models.bundle import open_image
 from sample_site import Faults, generate_site
 from tests.support.analysis import AnalysisChampion
 
+pytestmark = pytest.mark.slow
+
 CAT_CLASSES = {"Egyptian cat", "tabby", "tiger cat", "Persian cat", "Siamese cat", "lynx"}
 
 

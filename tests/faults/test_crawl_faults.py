@@ -36,7 +36,7 @@ from sample_site.faults import CORRUPT_IMAGE, MALFORMED_PAGE, MISSING_COVER, SER
 from sample_site.plan import album_paths
 from tests.support.crawling import assert_stored_as_on_the_site, crawl, environment, migrated
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 TIMESTAMPS = {"first_seen", "last_fetched", "last_changed"}
 WATCHER = "albumml-fault-watcher"

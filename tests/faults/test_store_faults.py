@@ -18,6 +18,8 @@ from albumml.storage.s3 import S3Backend
 from sample_site import Faults, generate_site, serving
 from tests.support.crawling import crawl, environment, migrated
 
+pytestmark = pytest.mark.slow
+
 ALBUMS = 12
 
 

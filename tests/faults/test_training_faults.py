@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from mlflow.tracking import MlflowClient
 
+pytestmark = pytest.mark.slow
+
 EPOCHS = 4
 KILLED_AFTER = 2  # the run is killed inside epoch 3, after the checkpoint of epoch 2
 TOLERANCE = 1e-6  # CPU, one thread, the same seed and restored RNG states: the figures agree to float rounding

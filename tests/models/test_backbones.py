@@ -66,6 +66,7 @@ def test_lite0_features(lite):
     assert torch.isfinite(features).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "dim", "size"),
     [

@@ -57,12 +57,14 @@ def held_out_micro_ap(variant: Variant, *, shuffle_labels: bool = False) -> tupl
     return model, baseline
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", list(Variant))
 def test_each_variant_beats_the_frequency_baseline(variant: Variant) -> None:
     model, baseline = held_out_micro_ap(variant)
     assert model >= 1.5 * baseline, f"model {int(variant)}: micro AP {model:.3f} vs baseline {baseline:.3f}"
 
 
+@pytest.mark.slow
 def test_shuffled_labels_do_not_beat_the_baseline() -> None:
     model, baseline = held_out_micro_ap(Variant.CLASSIFIER, shuffle_labels=True)
     assert model < 1.15 * baseline

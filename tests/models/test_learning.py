@@ -25,6 +25,8 @@ from albumml.training.config import TrainConfig
 from albumml.training.data import prepare
 from tests.support.fitting import fit_head
 
+pytestmark = pytest.mark.slow
+
 MARGIN = 1.5
 
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sample_site import load_manifest
 from tests.support.http_client import get
 
@@ -24,6 +26,7 @@ def _run(*args: str, home: Path, check: bool = True) -> subprocess.CompletedProc
     return completed
 
 
+@pytest.mark.slow
 def test_generate_and_change_under_the_home_folder(tmp_path: Path) -> None:
     home = tmp_path / "home"
     generated = _run(
@@ -56,6 +59,7 @@ def test_errors_are_one_clean_line(tmp_path: Path) -> None:
     assert "no sample site" in failed.stderr and "Traceback" not in failed.stderr
 
 
+@pytest.mark.slow
 def test_serve_answers_until_terminated(tmp_path: Path) -> None:
     _run("sample-site", "generate", "--albums", "10", "--no-covers", "--out", str(tmp_path / "site"), home=tmp_path)
     env = {**os.environ, "ALBUMML_HOME": str(tmp_path), "COLUMNS": "300", "PYTHONUNBUFFERED": "1"}

@@ -88,6 +88,7 @@ def _features(data: bytes) -> np.ndarray:
     return np.concatenate([*stats, hue, levels, edges, np.log1p(bands)])
 
 
+@pytest.mark.slow
 def test_simple_image_statistics_predict_the_first_mood_group(manifest: Manifest, site_dir: Path) -> None:
     """The recipe's signal is real: held-out accuracy on the first mood's group far above the majority class."""
     group_of = {mood.name: mood.group for mood in moods_in_use()}

@@ -33,6 +33,7 @@ def test_same_seed_gives_byte_identical_sites(tmp_path: Path) -> None:
     assert first != _tree(tmp_path / "c")
 
 
+@pytest.mark.slow
 def test_worker_processes_do_not_change_the_bytes(tmp_path: Path) -> None:
     generate_site(tmp_path / "one", 260, 4, covers=False, workers=1)
     generate_site(tmp_path / "two", 260, 4, covers=False, workers=2)
@@ -122,6 +123,7 @@ def test_listing_pages_exist(site_dir: Path, manifest: Manifest) -> None:
     assert first.url in listing and "discover-moods" in listing
 
 
+@pytest.mark.slow
 def test_good_pages_follow_the_spec(manifest: Manifest, site_dir: Path) -> None:
     www = site_dir / "www"
     checked = Counter()

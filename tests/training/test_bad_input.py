@@ -57,6 +57,7 @@ def test_model_uri_that_does_not_resolve(tmp_path: Path) -> None:
         load_model("models:/album-mood@champion")
 
 
+@pytest.mark.slow
 def test_registering_a_run_that_does_not_exist(tmp_path: Path) -> None:
     with pytest.raises(TrackingError, match="no MLflow run"):
         register(embedded(tmp_path / "home", tmp_path), "0123456789abcdef")

@@ -24,6 +24,8 @@ from albumml.training.loop import Progress, cover_keys_of, start_session
 from sample_site import Faults, generate_site, serving
 from tests.support.crawling import crawl, migrated
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def small_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str]:

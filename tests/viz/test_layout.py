@@ -8,6 +8,7 @@ import pytest
 from albumml.viz.layout import perplexity_for, tsne_layout
 
 
+@pytest.mark.slow
 def test_clusters_in_384_dimensions_stay_apart_on_the_map() -> None:
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(3, 384))
@@ -21,6 +22,7 @@ def test_clusters_in_384_dimensions_stay_apart_on_the_map() -> None:
     assert same < other / 3
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_map() -> None:
     points = np.random.default_rng(1).normal(size=(40, 16))
     assert np.array_equal(tsne_layout(points, seed=4), tsne_layout(points, seed=4))
