@@ -17,18 +17,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from albumml.catalogue.models import CRAWL_COUNTS
 from albumml.config import load_settings
 from albumml.errors import AlbummlError
-
-SUMMARY_COUNTS = (
-    "pages_fetched",
-    "pages_not_modified",
-    "albums_new",
-    "albums_changed",
-    "albums_unchanged",
-    "covers_stored",
-    "errors",
-)
 
 
 def die_with_parent(parent_pid: object) -> None:
@@ -63,7 +54,7 @@ def run(request: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     if found is None:
         raise AlbummlError(f"the crawl did not start ({stats.get('finish_reason', 'unknown reason')})")
     crawl, reasons = found
-    summary = {name: getattr(crawl, name) for name in ("id", "status", *SUMMARY_COUNTS)}
+    summary = {name: getattr(crawl, name) for name in ("id", "status", *CRAWL_COUNTS)}
     summary.update(
         errors_by_reason=reasons,
         albums_skipped=stats.get("albumml/plan/unchanged", 0),

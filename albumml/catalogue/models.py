@@ -143,6 +143,18 @@ class AlbumTheme(Base):
     theme: Mapped[Theme] = relationship(lazy="joined")
 
 
+# The counts of a crawl run (columns of CrawlRun) its summary carries, in the order people read them.
+CRAWL_COUNTS = (
+    "pages_fetched",
+    "pages_not_modified",
+    "albums_new",
+    "albums_changed",
+    "albums_unchanged",
+    "covers_stored",
+    "errors",
+)
+
+
 class CrawlRun(Base):
     """One crawl: when it ran and how many pages and albums ended in each outcome."""
 

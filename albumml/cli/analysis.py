@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from albumml.cli import context
-from albumml.cli.console import columns_table, console, error_console, print_json
+from albumml.cli.console import columns_table, console, error_console, print_json, progress_bar
 
 if TYPE_CHECKING:
     from albumml.recommend import Progress as Callbacks
@@ -29,14 +28,7 @@ def vector_progress(enabled: bool) -> Iterator[Callbacks]:
     if not enabled:
         yield Callbacks()
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=error_console, transient=False) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("mood-space vectors (covers)", total=None, visible=False)
         yield Callbacks(total=lambda n: bar.update(task, total=n, visible=True), advance=lambda n: bar.advance(task, n))
 

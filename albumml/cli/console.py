@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 console = Console()
@@ -26,6 +27,19 @@ def setup_logging(level: str) -> None:
     )
     for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def progress_bar(*extra: Any) -> Progress:
+    """The CLI's progress display on stderr: description, bar, done/total, elapsed, remaining, then any `extra`."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        *extra,
+    )
+    return Progress(*columns, console=error_console, transient=False)
 
 
 def print_json(data: Any) -> None:

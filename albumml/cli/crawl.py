@@ -13,20 +13,12 @@ from albumml.cli.console import columns_table, console, key_value_table
 
 app = typer.Typer(help="Crawl the review site into the catalogue and the store.", no_args_is_help=True)
 
-SUMMARY_ROWS = (
-    "pages_fetched",
-    "pages_not_modified",
-    "albums_new",
-    "albums_changed",
-    "albums_unchanged",
-    "covers_stored",
-    "errors",
-)
-
 
 def summary_tables(summary: dict[str, Any]) -> list[Any]:
     """The run's counts, and its errors by reason when there are any."""
-    rows = [(name.replace("_", " "), f"{summary.get(name, 0):,}") for name in SUMMARY_ROWS]
+    from albumml.catalogue.models import CRAWL_COUNTS
+
+    rows = [(name.replace("_", " "), f"{summary.get(name, 0):,}") for name in CRAWL_COUNTS]
     rows += [
         ("albums skipped (sitemap lastmod)", f"{summary.get('albums_skipped', 0):,}"),
         ("seconds", f"{float(summary.get('seconds') or 0):.1f}"),

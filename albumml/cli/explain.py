@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from albumml.cli import context
-from albumml.cli.console import columns_table, console, error_console, print_json
+from albumml.cli.console import columns_table, console, error_console, print_json, progress_bar
 
 if TYPE_CHECKING:
     from albumml.explain.covers import CoverCallbacks
@@ -23,14 +22,7 @@ def cover_progress(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
     if not enabled or total < 2:
         yield lambda: None
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=error_console) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("explaining covers", total=total)
         yield lambda: bar.advance(task)
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import TextColumn
 
 from albumml.cli import context
-from albumml.cli.console import columns_table, console, error_console, key_value_table, print_json
+from albumml.cli.console import columns_table, console, key_value_table, print_json, progress_bar
 
 
 @contextlib.contextmanager
@@ -21,15 +21,7 @@ def training_progress(enabled: bool, epochs: int) -> Iterator[Any]:
     if not enabled:
         yield Callbacks()
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[note]}"),
-    )
-    with Progress(*columns, console=error_console, transient=False) as bar:
+    with progress_bar(TextColumn("{task.fields[note]}")) as bar:
         covers = bar.add_task("features", total=None, note="")
         epochs_task = bar.add_task("epochs", total=epochs, note="")
 
