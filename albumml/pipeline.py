@@ -11,6 +11,8 @@ import logging
 import os
 import subprocess
 import sys
+import threading
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -31,6 +33,9 @@ from albumml.training.config import TrainConfig
 from albumml.training.loop import Progress
 
 log = logging.getLogger(__name__)
+
+# Lines of a failed child's stderr kept for its error message.
+STDERR_TAIL_LINES = 40
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:
@@ -64,18 +69,55 @@ class CrawlOutcome:
     finished: bool
 
 
-def crawler_process(settings: Settings, request: dict[str, Any], *, show_stderr: bool, timeout_s: float) -> Any:
-    """Runs `python -m crawler '<request>'` in a fresh process (Twisted's reactor cannot restart in this one)."""
+@dataclass(frozen=True)
+class Finished:
+    """How a child process ended: its exit status, its whole stdout, and the tail of its stderr."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def crawler_process(
+    settings: Settings, request: dict[str, Any], *, show_stderr: bool, timeout_s: float, forward: bool = True
+) -> Finished:
+    """Runs `python -m crawler '<request>'` in a fresh process (Twisted's reactor cannot restart in this one).
+
+    Its log lines go on to this process's stderr as they come (the operator sees the crawl's warnings) and the last
+    ones are kept for the error message (only kept, without `forward`); with `show_stderr` its stderr is this
+    terminal's, for a live progress bar.
+    """
     command = [sys.executable, "-m", "crawler", json.dumps({**request, "parent_pid": os.getpid()})]
-    return subprocess.run(
-        command,
-        env=settings_environment(settings),
-        stdout=subprocess.PIPE,
-        stderr=None if show_stderr else subprocess.PIPE,
-        text=True,
-        timeout=timeout_s,
-        check=False,
-    )
+    stderr = None if show_stderr else subprocess.PIPE
+    with subprocess.Popen(
+        command, env=settings_environment(settings), stdout=subprocess.PIPE, stderr=stderr, text=True
+    ) as process:
+        output: list[str] = []
+        tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+        readers = [threading.Thread(target=lambda: output.append(process.stdout.read()), daemon=True)]
+        if process.stderr is not None:
+            readers.append(threading.Thread(target=forward_lines, args=(process.stderr, tail, forward), daemon=True))
+        for reader in readers:
+            reader.start()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise CrawlFailedError(f"the crawl ran past {timeout_s:.0f} s and was stopped") from None
+        for reader in readers:
+            reader.join(timeout=30)
+    return Finished(process.returncode, "".join(output), "".join(tail))
+
+
+def forward_lines(stream: Any, tail: deque[str], forward: bool) -> None:
+    """Copies a child's stderr to ours line by line (when `forward`), keeping the last lines in `tail`; the child's
+    closing `error: ...` line is only kept, since the error raised here carries it."""
+    for line in stream:
+        if forward and not line.startswith("error: "):
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        tail.append(line)
 
 
 def last_json_line(stdout: str) -> dict[str, Any] | None:
@@ -92,8 +134,10 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, timeout_s: float = 6
     summary = last_json_line(done.stdout)
     if summary is None:
         where = request.url or request.urls_file or "the configured start URL"
-        reason = (done.stderr or "").strip()[-2000:] or "see its output above"
-        raise CrawlFailedError(f"the crawl of {where} exited {done.returncode} with no summary: {reason}")
+        last = ((done.stderr or "").strip().splitlines() or ["see its output above"])[-1]
+        if last.startswith("error: "):  # the crawler's own one-line error says it best
+            raise CrawlFailedError(last.removeprefix("error: "))
+        raise CrawlFailedError(f"the crawl of {where} exited {done.returncode} with no summary: {last}")
     return CrawlOutcome(summary, done.returncode == 0)
 
 
@@ -109,7 +153,7 @@ def crawl(settings: Settings, url: str, *, full: bool = False, timeout_s: float 
 def parse_saved_page(settings: Settings, file: str, url: str) -> dict[str, Any]:
     """The record the crawler's parsers read from one saved page (run in the crawler's process, as a crawl is)."""
     done = crawler_process(
-        settings, {"command": "parse-page", "file": file, "url": url}, show_stderr=False, timeout_s=120
+        settings, {"command": "parse-page", "file": file, "url": url}, show_stderr=False, timeout_s=120, forward=False
     )
     parsed = last_json_line(done.stdout)
     if done.returncode != 0 or parsed is None:
