@@ -25,7 +25,8 @@ def setup_logging(level: str) -> None:
         handlers=[RichHandler(console=error_console, show_path=False, rich_tracebacks=False)],
         force=True,
     )
-    for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "alembic"):
+    # Libraries whose INFO lines are per request (Prefect's API client speaks httpx): shown from WARNING up.
+    for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "alembic", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
