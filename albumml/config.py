@@ -128,6 +128,13 @@ class Settings(BaseSettings):
         return shown
 
 
+def field_problems(error: ValidationError) -> str:
+    """Pydantic's findings as one line: `field: what is wrong`, separated by semicolons."""
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+    )
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning validation failures into one ConfigError that names the variables."""
     try:

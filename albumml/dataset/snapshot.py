@@ -20,6 +20,7 @@ from sqlalchemy import select
 from albumml.catalogue import Catalogue
 from albumml.catalogue.engine import database_errors
 from albumml.catalogue.models import Album, AlbumMood, Mood
+from albumml.config import field_problems
 from albumml.errors import SnapshotError
 from albumml.storage import Store
 
@@ -47,8 +48,7 @@ class SnapshotConfig(BaseModel):
         try:
             return cls(**{name: value for name, value in values.items() if value is not None})
         except ValidationError as error:
-            details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in error.errors())
-            raise SnapshotError(f"snapshot config: {details}") from None
+            raise SnapshotError(f"snapshot config: {field_problems(error)}") from None
 
 
 @dataclass

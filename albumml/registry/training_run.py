@@ -76,28 +76,20 @@ def mlflow_run(settings: Settings, config: TrainConfig, run_id: str | None) -> I
         yield run
 
 
-def log_epoch(record: EpochRecord) -> None:
-    """One head epoch's metrics, at its step."""
-    mlflow.log_metrics(
-        {
-            Metric.TRAIN_LOSS: record.train_loss,
-            Metric.VALIDATION_MICRO_AP: record.validation_micro_ap,
-            Metric.EPOCH_SECONDS: record.seconds,
-        },
-        step=record.epoch,
-    )
+def epoch_logger(loss: str, score: str, seconds: str) -> Callable[[EpochRecord], None]:
+    """Logs each epoch's loss, validation micro AP and seconds under these metric names, at the epoch's step."""
+
+    def log(record: EpochRecord) -> None:
+        metrics = {loss: record.train_loss, score: record.validation_micro_ap, seconds: record.seconds}
+        mlflow.log_metrics(metrics, step=record.epoch)
+
+    return log
 
 
-def log_finetune_epoch(record: EpochRecord) -> None:
-    """One fine-tuning epoch's metrics, at its step."""
-    mlflow.log_metrics(
-        {
-            Metric.FINETUNE_TRAIN_LOSS: record.train_loss,
-            Metric.FINETUNE_VALIDATION_MICRO_AP: record.validation_micro_ap,
-            Metric.FINETUNE_EPOCH_SECONDS: record.seconds,
-        },
-        step=record.epoch,
-    )
+log_epoch = epoch_logger(Metric.TRAIN_LOSS, Metric.VALIDATION_MICRO_AP, Metric.EPOCH_SECONDS)
+log_finetune_epoch = epoch_logger(
+    Metric.FINETUNE_TRAIN_LOSS, Metric.FINETUNE_VALIDATION_MICRO_AP, Metric.FINETUNE_EPOCH_SECONDS
+)
 
 
 def log_outcome(trained: Trained, report: Callable[[Path, dict[str, Path]], Path] | None = None) -> str:

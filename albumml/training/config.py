@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from albumml.config import Settings
+from albumml.config import Settings, field_problems
 from albumml.errors import ConfigError
 from albumml.models.heads import Variant
 
@@ -65,7 +65,7 @@ def resolve_train_config(settings: Settings, snapshot_id: str, given: Mapping[st
     try:
         return TrainConfig(snapshot_id=snapshot_id, **chosen)
     except ValidationError as error:
-        raise ConfigError(f"training config: {one_line(error)}") from None
+        raise ConfigError(f"training config: {field_problems(error)}") from None
 
 
 def parse_config(text: str) -> TrainConfig:
@@ -73,12 +73,7 @@ def parse_config(text: str) -> TrainConfig:
     try:
         return TrainConfig.model_validate_json(text)
     except ValidationError as error:
-        raise ConfigError(f"training config JSON: {one_line(error)}") from None
-
-
-def one_line(error: ValidationError) -> str:
-    """Pydantic's findings as one line: `field: what is wrong`, separated by semicolons."""
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"training config JSON: {field_problems(error)}") from None
 
 
 def resolve_backbone(settings: Settings, backbone: str | None = None) -> str:
