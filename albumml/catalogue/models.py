@@ -172,6 +172,8 @@ class CrawlRun(Base):
     albums_unchanged: Mapped[int] = mapped_column(default=0)
     covers_stored: Mapped[int] = mapped_column(default=0)
     errors: Mapped[int] = mapped_column(default=0)
+    archive_key: Mapped[str | None] = mapped_column(String(200))  # the store key of the run's WARC archive
+    failure: Mapped[str | None] = mapped_column(Text)  # why a failed run failed, in one line
 
 
 class CrawlError(Base):
