@@ -70,6 +70,25 @@ class Settings(BaseSettings):
     crawl_max_cover_bytes: int = Field(20_000_000, ge=1, description="Largest cover download accepted.")
     crawl_max_cover_pixels: int = Field(40_000_000, ge=1, description="Decompression-bomb guard for covers.")
     crawl_min_cover_side: int = Field(64, ge=1, description="Smallest cover width or height accepted.")
+    crawl_min_parsed_share: float = Field(
+        0.5, ge=0, le=1, description="A crawl fails when a smaller share of the album pages it fetched parses."
+    )
+    crawl_design_change_margin: float = Field(
+        0.3,
+        gt=0,
+        le=1,
+        description="A crawl fails when a page design's share of pages without moods (or titles) exceeds its "
+        "usual share by this much.",
+    )
+    crawl_design_change_min_pages: int = Field(
+        20, ge=1, description="Fewest album pages (of a design) a crawl judges the page design's health on."
+    )
+    crawl_usual_no_moods_share: float = Field(
+        0.2, ge=0, le=1, description="Usual share of album pages without moods until earlier crawls have measured it."
+    )
+    crawl_usual_no_title_share: float = Field(
+        0.05, ge=0, le=1, description="Usual share of album pages without a title until earlier crawls measured it."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -45,7 +45,12 @@ class CatalogueError(AlbummlError):
 
 
 class DatabaseUnavailableError(CatalogueError):
-    """The database server does not answer or refuses the connection."""
+    """The database server does not answer or refuses the connection. `transient` says whether waiting may help:
+    a server that is down or restarting may come back; a wrong password or a missing database file will not."""
+
+    def __init__(self, message: str, *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class SchemaOutOfDateError(CatalogueError):

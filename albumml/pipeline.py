@@ -68,6 +68,14 @@ class CrawlOutcome:
     summary: dict[str, Any]
     finished: bool
 
+    def problem(self, where: str | None = None) -> str:
+        """Why a run that did not finish failed, in one line ("crawl run 7 of URL failed: the page design ...")."""
+        summary = self.summary
+        head = f"crawl run {summary.get('id')}" + (f" of {where}" if where else "")
+        if summary.get("failure"):
+            return f"{head} failed: {summary['failure']}"
+        return f"{head} ended {summary.get('status')}"
+
 
 @dataclass(frozen=True)
 class Finished:
@@ -145,8 +153,7 @@ def crawl(settings: Settings, url: str, *, full: bool = False, timeout_s: float 
     """The nightly's crawl: its summary, or CrawlFailedError when the run did not finish."""
     outcome = run_crawl(settings, CrawlRequest(url=url, full=full), timeout_s=timeout_s)
     if not outcome.finished:
-        summary = outcome.summary
-        raise CrawlFailedError(f"crawl run {summary.get('id')} of {url} ended {summary.get('status')}")
+        raise CrawlFailedError(outcome.problem(url))
     return outcome.summary
 
 

@@ -56,6 +56,7 @@ def run(request: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     crawl, reasons = found
     summary = {name: getattr(crawl, name) for name in ("id", "status", *CRAWL_COUNTS)}
     summary.update(
+        failure=crawl.failure,
         errors_by_reason=reasons,
         albums_skipped=stats.get("albumml/plan/unchanged", 0),
         seconds=stats.get("elapsed_time_seconds", 0),

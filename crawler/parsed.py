@@ -27,7 +27,11 @@ class CrawlProblemError(ValueError):
 
 
 class ParseError(CrawlProblemError):
-    """A page that cannot yield an album."""
+    """A page that cannot yield an album; `missing` names the part it lacks where one part is to blame ("title")."""
+
+    def __init__(self, reason: str, detail: str, *, missing: str | None = None) -> None:
+        super().__init__(reason, detail)
+        self.missing = missing
 
 
 @dataclass(frozen=True)

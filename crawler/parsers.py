@@ -162,7 +162,7 @@ def _parse_title(response: TextResponse, css: str) -> str:
     """The album title; a page without one (e.g. truncated) cannot be stored."""
     title = _text(response.css(css))
     if title is None:
-        raise ParseError(MALFORMED_PAGE, f"no album title ({css}) on {response.url}")
+        raise ParseError(MALFORMED_PAGE, f"no album title ({css}) on {response.url}", missing="title")
     return title
 
 

@@ -41,5 +41,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         },
         "EXTENSIONS": {"crawler.extensions.CrawlProgress": 500},
         "LOG_LEVEL": "INFO",
+        # the pipelines wait for their worker threads and retry delays on asyncio's loop
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "ALBUMML_SETTINGS": settings,
     }

@@ -30,6 +30,13 @@ CONNECTION_FAILURE_MARKERS = (
     "unable to open database file",
     "password authentication failed",
 )
+# Failures to reach the catalogue that no amount of waiting mends: configuration, not an outage.
+PERMANENT_FAILURE_MARKERS = (
+    "password authentication failed",
+    "no password supplied",
+    "could not translate host name",
+    "unable to open database file",
+)
 
 
 def create_catalogue_engine(database_url: str, *, connect_timeout_s: int = 10) -> Engine:
@@ -83,7 +90,8 @@ def database_errors(engine: Engine) -> Iterator[None]:
         if exc.connection_invalidated or _is_connection_failure(exc):
             raise DatabaseUnavailableError(
                 f"cannot reach the catalogue at {describe(engine)}: {message}. "
-                "Start the database, create it, or set ALBUMML_DATABASE_URL."
+                "Start the database, create it, or set ALBUMML_DATABASE_URL.",
+                transient=not any(marker in message.lower() for marker in PERMANENT_FAILURE_MARKERS),
             ) from exc
         if any(marker in message for marker in MISSING_TABLE_MARKERS):
             raise _schema_error(engine, message) from exc

@@ -174,6 +174,8 @@ class CrawlRun(Base):
     errors: Mapped[int] = mapped_column(default=0)
     archive_key: Mapped[str | None] = mapped_column(String(200))  # the store key of the run's WARC archive
     failure: Mapped[str | None] = mapped_column(Text)  # why a failed run failed, in one line
+    # per page design, the album pages fetched and how many lacked moods or a title: the crawl's health history
+    page_counts: Mapped[dict[str, dict[str, int]] | None] = mapped_column(JSON)
 
 
 class CrawlError(Base):

@@ -200,15 +200,20 @@ class Catalogue:
         return [(model, tag) for (model, _), tag in pending.items()]
 
     @staticmethod
-    def _write_vocabulary(connection: Connection, vocabulary: Sequence[tuple[VocabularyModel, Tag]]) -> None:
+    def _write_vocabulary(
+        connection: Connection, vocabulary: Sequence[tuple[VocabularyModel, Tag]], *, rename: bool = False
+    ) -> None:
+        """Insert tags by site id; an existing id keeps its name unless `rename` (the bundled vocabulary only)."""
         for model in (Mood, Theme):
             rows = [{"id": tag.id, "name": tag.name} for owner, tag in vocabulary if owner is model]
             _bulk_insert(
                 connection,
                 model.__table__,
                 rows,
-                lambda statement: statement.on_conflict_do_update(
-                    index_elements=["id"], set_={"name": statement.excluded.name}
+                lambda statement: (
+                    statement.on_conflict_do_update(index_elements=["id"], set_={"name": statement.excluded.name})
+                    if rename
+                    else statement.on_conflict_do_nothing(index_elements=["id"])
                 ),
             )
 
@@ -240,10 +245,10 @@ class Catalogue:
             _bulk_insert(connection, link.__table__, rows)
 
     def upsert_vocabulary(self, moods: Iterable[Tag] = (), themes: Iterable[Tag] = ()) -> None:
-        """Insert or rename vocabulary entries by site id."""
+        """Insert or rename vocabulary entries by site id: the names albumml ships are the vocabulary's names."""
         vocabulary = [*((Mood, tag) for tag in moods), *((Theme, tag) for tag in themes)]
         with database_errors(self.engine), self.engine.begin() as connection:
-            self._write_vocabulary(connection, vocabulary)
+            self._write_vocabulary(connection, vocabulary, rename=True)
 
     def fetch_states(self, album_ids: Sequence[str] | None = None) -> dict[str, FetchState]:
         """ETag, Last-Modified, sitemap lastmod and content hash per album (all albums when ids is None)."""
@@ -316,11 +321,36 @@ class Catalogue:
             session.flush()
             return run.id
 
-    def finish_crawl_run(self, run_id: int, counts: RunCounts, status: str = "finished") -> None:
-        """Store a crawl's final counts and status."""
-        values = {**counts.__dict__, "status": status, "finished_at": _now()}
+    def finish_crawl_run(
+        self,
+        run_id: int,
+        counts: RunCounts,
+        status: str = "finished",
+        *,
+        failure: str | None = None,
+        page_counts: dict[str, dict[str, int]] | None = None,
+    ) -> None:
+        """Store a crawl's final counts and status, why it failed, and what each page design gave."""
+        values = {
+            **counts.__dict__,
+            "status": status,
+            "finished_at": _now(),
+            "failure": failure,
+            "page_counts": page_counts,
+        }
         with database_errors(self.engine), self.engine.begin() as connection:
             connection.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**values))
+
+    def recent_page_counts(self, limit: int = 5) -> list[dict[str, dict[str, int]]]:
+        """What each page design gave in the last `limit` finished crawl runs that recorded it, newest first."""
+        query = (
+            select(CrawlRun.page_counts)
+            .where(CrawlRun.status == "finished", CrawlRun.page_counts.is_not(None))
+            .order_by(CrawlRun.id.desc())
+            .limit(limit)
+        )
+        with database_errors(self.engine), self.engine.connect() as connection:
+            return [counts for counts in connection.execute(query).scalars() if counts]
 
     def record_errors(self, errors: Sequence[CrawlErrorRecord], run_id: int | None = None) -> None:
         """Append crawl errors in one batch."""

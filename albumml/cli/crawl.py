@@ -10,6 +10,7 @@ import typer
 
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table
+from albumml.errors import CrawlFailedError
 
 app = typer.Typer(help="Crawl the review site into the catalogue and the store.", no_args_is_help=True)
 
@@ -64,7 +65,7 @@ def run(
         for table in summary_tables(outcome.summary):
             console.print(table)
     if not outcome.finished:
-        raise typer.Exit(1)
+        raise CrawlFailedError(outcome.problem(url))
 
 
 @app.command("parse-page")

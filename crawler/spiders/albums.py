@@ -17,10 +17,11 @@ from twisted.python.failure import Failure
 
 from albumml.catalogue import FetchState, open_catalogue
 from albumml.config import Settings
+from crawler.health import NO_MOODS, NO_TITLE, PAGES
 from crawler.incremental import cover_key_to_reuse, plan_album
 from crawler.items import AlbumItem, CrawlErrorItem, NotModifiedItem
 from crawler.parsed import PageDesign, ParsedAlbum, ParseError
-from crawler.parsers import album_id_from_url, parse_album_page, parse_moods_themes, parse_review
+from crawler.parsers import album_id_from_url, detect_design, parse_album_page, parse_moods_themes, parse_review
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class AlbumsSpider(scrapy.Spider):
         self.full = str(full).lower() in {"1", "true", "yes"}
         self.states: dict[str, FetchState] = {}
         self.planned: set[str] = set()
+        self.discovering = False  # whether the crawl finds its albums through robots.txt and sitemaps
 
     @property
     def albumml(self) -> Settings:
@@ -69,13 +71,23 @@ class AlbumsSpider(scrapy.Spider):
             for request in self._album_requests(start_url, None):
                 yield request
         elif start_url.endswith(("robots.txt", ".xml", ".xml.gz")):
+            self.discovering = True
             yield self._discovery_request(start_url)
         else:
+            self.discovering = True
             yield self._discovery_request(start_url.rstrip("/") + "/robots.txt")
 
     def _discovery_request(self, url: str) -> scrapy.Request:
         callback = self.parse_robots if url.endswith("robots.txt") else self.parse_sitemap
-        return scrapy.Request(url, callback=callback, errback=self.on_error, priority=10)
+        return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, priority=10)
+
+    def on_discovery_error(self, failure: Failure) -> Iterator[Any]:
+        """robots.txt or a sitemap that could not be fetched; without robots.txt, `/sitemap.xml` is tried."""
+        reason, detail = _describe_failure(failure)
+        self.crawler.stats.inc_value(f"albumml/discovery/failed/{reason}")
+        yield CrawlErrorItem(failure.request.url, reason, detail)
+        if failure.request.url.endswith("/robots.txt"):
+            yield self._discovery_request(failure.request.url.removesuffix("robots.txt") + "sitemap.xml")
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         """Follow every `Sitemap:` line of robots.txt."""
@@ -94,8 +106,10 @@ class AlbumsSpider(scrapy.Spider):
         try:
             sitemap = Sitemap(body)
         except Exception as exc:
+            self.crawler.stats.inc_value("albumml/discovery/failed/malformed_sitemap")
             yield CrawlErrorItem(response.url, "malformed_sitemap", str(exc))
             return
+        self.crawler.stats.inc_value("albumml/discovery/sitemaps_read")
         planned = 0
         for entry in sitemap:
             location = entry.get("loc")
@@ -120,6 +134,7 @@ class AlbumsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"albumml/plan/{plan.reason}")
         if not plan.fetch:
             return
+        self.crawler.stats.inc_value("albumml/album_requests")
         yield scrapy.Request(
             url,
             callback=self.parse_album,
@@ -138,11 +153,18 @@ class AlbumsSpider(scrapy.Spider):
             yield NotModifiedItem(response.meta["album_id"], fetched_at, lastmod)
             return
         self.crawler.stats.inc_value("albumml/pages_fetched")
+        page, design = _as_text(response), None
         try:
-            album = parse_album_page(_as_text(response))
+            design = detect_design(page)
+            self._count_design(design, PAGES)
+            album = parse_album_page(page)
         except ParseError as problem:
+            self.crawler.stats.inc_value(f"albumml/parse_failed/{problem.reason}")
+            if design is not None and problem.missing == "title":
+                self._count_design(design, NO_TITLE)
             yield CrawlErrorItem(response.url, problem.reason, problem.detail)
             return
+        self.crawler.stats.inc_value("albumml/pages_parsed")
         item = AlbumItem(
             album=album,
             fetched_at=fetched_at,
@@ -191,6 +213,7 @@ class AlbumsSpider(scrapy.Spider):
     def _with_cover(self, item: AlbumItem) -> Iterator[Any]:
         album: ParsedAlbum = item.album
         if not album.moods:
+            self._count_design(album.page_design, NO_MOODS)
             detail = "no moods section" if not album.has_moods_section else "an empty moods section"
             yield CrawlErrorItem(album.url, "no_moods_section", f"{detail}; an album is never stored without moods")
             return
@@ -205,6 +228,10 @@ class AlbumsSpider(scrapy.Spider):
             meta={"item": item, "download_maxsize": self.albumml.crawl_max_cover_bytes},
             dont_filter=True,
         )
+
+    def _count_design(self, design: PageDesign, part: str) -> None:
+        """Count, per page design, the album pages seen and what they lacked (the crawl's health is judged on it)."""
+        self.crawler.stats.inc_value(f"albumml/design/{design.value}/{part}")
 
     def parse_cover(self, response: Response) -> Iterator[AlbumItem]:
         """The cover's bytes ride with the album to the pipelines, which check and store them."""

@@ -149,12 +149,13 @@ def test_stats_count_what_the_catalogue_holds(catalogue: Catalogue) -> None:
     assert (stored_run.status, stored_run.pages_fetched, stored_run.errors) == ("finished", 7, 3)
 
 
-def test_vocabulary_upsert_renames_by_site_id(catalogue: Catalogue) -> None:
+def test_albums_never_rename_the_vocabulary_but_the_bundled_vocabulary_does(catalogue: Catalogue) -> None:
     literate = moods("Literate")[0]
     catalogue.upsert_vocabulary(moods=[literate], themes=themes("Reflection"))
-    catalogue.upsert_vocabulary(moods=[literate.model_copy(update={"name": "Literate (renamed)"})])
-    catalogue.upsert_albums([album(1, moods=[literate])])
+    catalogue.upsert_albums([album(1, moods=[literate.model_copy(update={"name": "Literate (renamed)"})])])
     assert mood_names(catalogue, "mw0000000001") == ["Literate"]
+    catalogue.upsert_vocabulary(moods=[literate.model_copy(update={"name": "Literate, Wordy"})])
+    assert mood_names(catalogue, "mw0000000001") == ["Literate, Wordy"]
     assert catalogue.stats().moods == 1
 
 

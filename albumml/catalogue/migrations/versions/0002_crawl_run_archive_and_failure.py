@@ -1,4 +1,4 @@
-"""Crawl runs record their web archive (the store key of their WARC) and, when they failed, why.
+"""Crawl runs record their web archive (the store key of their WARC), what each page design gave, and why they failed.
 
 Revision ID: 0002
 Revises: 0001
@@ -20,9 +20,11 @@ def upgrade() -> None:
     with op.batch_alter_table("crawl_runs") as table:
         table.add_column(sa.Column("archive_key", sa.String(200), nullable=True))
         table.add_column(sa.Column("failure", sa.Text(), nullable=True))
+        table.add_column(sa.Column("page_counts", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("crawl_runs") as table:
+        table.drop_column("page_counts")
         table.drop_column("failure")
         table.drop_column("archive_key")
