@@ -130,7 +130,8 @@ class AlbumsSpider(scrapy.Spider):
         )
 
     def parse_album(self, response: Response) -> Iterator[Any]:
-        """An album page: 304 means unchanged; the old design is complete; the new one needs two sub-requests."""
+        """An album page: 304 means unchanged; it is stored under the id it was requested as (a canonical naming
+        another album is an error); old designs and rendered 2023 tabs are complete, else two sub-requests follow."""
         fetched_at = datetime.now(UTC)
         lastmod = response.meta.get("lastmod")
         if response.status == 304:
@@ -139,7 +140,7 @@ class AlbumsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("albumml/pages_fetched")
         try:
-            album = parse_album_page(_as_text(response))
+            album = parse_album_page(_as_text(response), requested_id=response.meta["album_id"])
         except ParseError as problem:
             yield CrawlErrorItem(response.url, problem.reason, problem.detail)
             return
