@@ -52,8 +52,9 @@ class Review:
 
 @dataclass(frozen=True)
 class ParsedAlbum:
-    """An album parsed from the site. For the 2023+ design the album page alone leaves moods, themes and the
-    review empty and `complete` False until `with_parts` merges the two sub-requests in."""
+    """An album parsed from the site. A 2023+ album page as the server sends it leaves moods, themes and the
+    review empty and `complete` False until `with_parts` merges the two sub-requests in; a 2023+ page whose
+    tabs are already rendered in it (a browser's saved page) is complete on its own."""
 
     album_id: str
     url: str
@@ -74,7 +75,7 @@ class ParsedAlbum:
     complete: bool = True
 
     def with_parts(self, moods_and_themes: MoodsAndThemes, review: Review) -> ParsedAlbum:
-        """The album with its 2023+ sub-requests merged in: now complete."""
+        """The album with its 2023+ moods and review (sub-requests, or the tabs rendered in the page): complete."""
         return replace(
             self,
             moods=moods_and_themes.moods,

@@ -29,6 +29,7 @@ Scope = TextResponse | SelectorList[Selector]
 MALFORMED_PAGE = "malformed_page"
 MALFORMED_SUBREQUEST = "malformed_subrequest"
 NOT_AN_ALBUM_PAGE = "not_an_album_page"
+CANONICAL_MISMATCH = "canonical_mismatch"
 
 _ALBUM_ID_AT_END = re.compile(r"(?:^|[/-])(mw\d{10})/?$", re.IGNORECASE)
 _ARTIST_ID_AT_END = re.compile(r"(?:^|[/-])(mn\d{10})/?$", re.IGNORECASE)
@@ -46,6 +47,12 @@ _MONTH_ABBREVIATIONS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", 
 _MONTHS = {name: number for number, name in enumerate(_MONTH_ABBREVIATIONS, 1)}
 _EPOCH_PLACEHOLDER = "1969-12-31"  # the site's JSON-LD shows an unknown date as the Unix epoch in US time
 _YEARS = range(1800, 2201)
+# Characters no field may carry: C0 controls (tab, newline and carriage return are whitespace instead), DEL, C1
+# controls (with ESC they make terminal escape sequences), bidi overrides and isolates, zero-width characters.
+_INVISIBLE = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+_INVISIBLE += [*range(0x200B, 0x200E), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF]
+_STRIP_INVISIBLE = dict.fromkeys(_INVISIBLE)
+_SRCSET_WIDTH = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.IGNORECASE)
 
 
 def album_id_from_url(url: str) -> str | None:
@@ -65,12 +72,27 @@ def detect_design(response: TextResponse) -> PageDesign:
     raise ParseError(NOT_AN_ALBUM_PAGE, f"{response.url} has no album headline, MusicAlbum JSON-LD or album markup")
 
 
-def parse_album_page(response: TextResponse) -> ParsedAlbum:
-    """The album an album page describes: complete for the old designs, awaiting two sub-requests for 2023+."""
+def parse_album_page(response: TextResponse, requested_id: str | None = None) -> ParsedAlbum:
+    """The album an album page describes: complete for the old designs and for 2023+ pages whose tabs are
+    rendered, else awaiting two sub-requests. With `requested_id`, a page naming another album is refused."""
     design = detect_design(response)
-    if design is PageDesign.V2023:
-        return _parse_2023_page(response)
-    return _parse_old_page(response, design)
+    album = _parse_2023_page(response) if design is PageDesign.V2023 else _parse_old_page(response, design)
+    if requested_id is not None:
+        check_identity(album, requested_id, response.url)
+    return album
+
+
+def check_identity(album: ParsedAlbum, requested_id: str, page_url: str) -> None:
+    """A page is stored under the album it was requested as: a canonical URL on another host or naming another
+    album id is refused (a page never writes another album's record); another slug of the same id is fine."""
+    requested_host = urlsplit(page_url).netloc.lower()
+    canonical_host = urlsplit(album.url).netloc.lower()
+    if album.album_id != requested_id.lower() or canonical_host != requested_host:
+        raise ParseError(
+            CANONICAL_MISMATCH,
+            f"{page_url} was requested as album {requested_id.lower()} but its canonical URL {album.url} "
+            f"names album {album.album_id} on host {canonical_host or '?'}",
+        )
 
 
 def parse_moods_themes(response: TextResponse) -> MoodsAndThemes:
@@ -78,10 +100,7 @@ def parse_moods_themes(response: TextResponse) -> MoodsAndThemes:
     box = response.css("#moodsThemes") or response.css("div.tabContent.moodsThemes")
     if not box:
         raise ParseError(MALFORMED_SUBREQUEST, f"no #moodsThemes in the moods response {response.url}")
-    return MoodsAndThemes(
-        moods=_parse_tags(box.css("#moodsGrid a"), MoodTag, MALFORMED_SUBREQUEST),
-        themes=_parse_tags(box.css("#themesGrid a"), ThemeTag, MALFORMED_SUBREQUEST),
-    )
+    return _moods_and_themes(box, MALFORMED_SUBREQUEST)
 
 
 def parse_review(response: TextResponse) -> Review:
@@ -89,9 +108,24 @@ def parse_review(response: TextResponse) -> Review:
     box = response.css("#review")
     if not box:
         raise ParseError(MALFORMED_SUBREQUEST, f"no #review in the review response {response.url}")
-    heading = box[:1].css("h3")
+    return _review_tab(box[:1])
+
+
+def _moods_and_themes(box: Scope, reason: str) -> MoodsAndThemes:
+    """Moods and themes of a moods tab (a fragment or the tab rendered in the page), in page order: link order,
+    which in a rendered tab's column `<div>`s is the first column top to bottom, then the next."""
+    return MoodsAndThemes(
+        moods=_parse_tags(box.css("#moodsGrid a"), MoodTag, reason),
+        themes=_parse_tags(box.css("#themesGrid a"), ThemeTag, reason),
+    )
+
+
+def _review_tab(box: SelectorList[Selector]) -> Review:
+    """The review of a `#review` tab: its paragraphs; the author linked in the `<h3>`, or plain text after
+    "Review by" (as a rendered tab shows it)."""
+    heading = box.css("h3")
     author = _author_name(_text(heading.css("a"))) or _author_from_heading(_text(heading))
-    return Review(text=_paragraphs(box[:1]), author=author)
+    return Review(text=_paragraphs(box), author=author)
 
 
 def _parse_old_page(response: TextResponse, design: PageDesign) -> ParsedAlbum:
@@ -124,7 +158,8 @@ def _parse_old_page(response: TextResponse, design: PageDesign) -> ParsedAlbum:
 
 
 def _parse_2023_page(response: TextResponse) -> ParsedAlbum:
-    """An album from a 2023+ page alone: moods, themes and review come later from its sub-requests."""
+    """An album from a 2023+ page: complete when its moods and review tabs are rendered in it (a saved page),
+    else moods, themes and review come later from its sub-requests."""
     title = _parse_title(response, "h1#albumTitle")
     url, album_id = _parse_identity(response)
     json_ld = _json_ld_album(response)
@@ -132,7 +167,7 @@ def _parse_2023_page(response: TextResponse) -> ParsedAlbum:
     artist, artist_id = _parse_artist(response.css("h2#albumArtists"), json_ld)
     release_date, year = _parse_release(response, info, json_ld)
     genres, styles = _parse_genres_styles(info)
-    return ParsedAlbum(
+    album = ParsedAlbum(
         album_id=album_id,
         url=url,
         title=title,
@@ -144,9 +179,13 @@ def _parse_2023_page(response: TextResponse) -> ParsedAlbum:
         rating=_parse_2023_rating(response),
         genres=genres,
         styles=styles,
-        cover_url=_parse_cover(response, json_ld),
+        cover_url=_first_cover(response, _cover_candidates_2023(response, json_ld)),
         complete=False,
     )
+    moods_tab, review_tab = response.css("#moodsGrid"), response.css("#review")
+    if not (moods_tab and review_tab):
+        return album
+    return album.with_parts(_moods_and_themes(response, MALFORMED_PAGE), _review_tab(review_tab[:1]))
 
 
 def _has_old_album_markup(response: TextResponse) -> bool:
@@ -177,7 +216,7 @@ def _parse_identity(response: TextResponse) -> tuple[str, str]:
 
 def _canonical_url(response: TextResponse) -> str:
     """The page's canonical URL, made absolute; the response URL when the page names none."""
-    href = _clean(response.css('link[rel~="canonical"]::attr(href)').get())
+    href = clean_text(response.css('link[rel~="canonical"]::attr(href)').get())
     return response.urljoin(href) if href else response.url
 
 
@@ -305,13 +344,13 @@ def _paragraphs(box: SelectorList[Selector]) -> str | None:
 
 def _author_name(text: str | None) -> str | None:
     """A reviewer's name without a leading "by" or "Review by"."""
-    return _clean(_AUTHOR_PREFIX.sub("", text)) if text else None
+    return clean_text(_AUTHOR_PREFIX.sub("", text)) if text else None
 
 
 def _author_from_heading(text: str | None) -> str | None:
     """The name after "Review by" in a heading such as "AllMusic Review by William Ruhlmann", or None."""
     match = _REVIEW_BY.search(text) if text else None
-    return _clean(match.group(1)) if match else None
+    return clean_text(match.group(1)) if match else None
 
 
 def _parse_tags(links: SelectorList[Selector], model: type[TagT], reason: str) -> tuple[TagT, ...]:
@@ -333,17 +372,59 @@ def _parse_tags(links: SelectorList[Selector], model: type[TagT], reason: str) -
 
 def _tag_name(link: Selector) -> str | None:
     """A mood or theme name: the link text (else its title) without a count suffix such as " (3)"."""
-    name = _text(link) or _clean(link.attrib.get("title"))
-    return _clean(_COUNT_SUFFIX.sub("", name)) if name else None
+    name = _text(link) or clean_text(link.attrib.get("title"))
+    return clean_text(_COUNT_SUFFIX.sub("", name)) if name else None
 
 
 def _parse_cover(response: TextResponse, json_ld: dict[str, Any] | None) -> str | None:
-    """The largest cover image the page offers, absolute; None when it only has placeholders."""
-    for candidate in _cover_candidates(response, json_ld):
-        url = _clean(candidate)
-        if url and not _PLACEHOLDER_COVER.search(url):
+    """The largest cover image a pre-2023 page offers, absolute; None when it only has placeholders."""
+    return _first_cover(response, _cover_candidates(response, json_ld))
+
+
+def _first_cover(response: TextResponse, candidates: Iterator[str | None]) -> str | None:
+    """The first usable candidate, absolute: not a placeholder, not a saved page's local file."""
+    for candidate in candidates:
+        url = clean_text(candidate)
+        if url and not _PLACEHOLDER_COVER.search(url) and not _is_local_file(url):
             return response.urljoin(url)
     return None
+
+
+def _is_local_file(url: str) -> bool:
+    """Whether a URL is a file a browser's "save page as" wrote beside the page (`./Album_files/x.jpg`,
+    `file:///…`): it names nothing on the site."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "file":
+        return True
+    return not scheme and not url.startswith("/") and (url.startswith(".") or "_files/" in url)
+
+
+def _cover_candidates_2023(response: TextResponse, json_ld: dict[str, Any] | None) -> Iterator[str | None]:
+    """Cover URLs of a 2023+ page from the best source: the gallery, the poster's largest `srcset` entry, its
+    lazy-load `data-src` and `src` (a saved page's rewritten `src` is skipped), `og:image`, JSON-LD `image`."""
+    for entry in _image_gallery(response)[:1]:
+        yield _json_url(entry.get("zoomURL"))
+        yield _json_url(entry.get("url"))
+    poster = response.css("img#posterImage")[:1]
+    yield from _srcset_by_size(poster.attrib.get("srcset") or poster.attrib.get("data-srcset"))
+    yield poster.attrib.get("data-src")
+    yield poster.attrib.get("src")
+    yield from response.css('meta[property="og:image"]::attr(content)').getall()
+    if json_ld is not None:
+        yield from (_json_ld_image_url(image) for image in _json_ld_list(json_ld.get("image")))
+
+
+def _srcset_by_size(srcset: str | None) -> list[str]:
+    """The URLs of a `srcset`, largest first: by width (`1080w`) or density (`2x`); no descriptor is 1x."""
+    sized: list[tuple[int, float, str]] = []
+    for candidate in (srcset or "").split(","):
+        parts = candidate.split()
+        if not parts:
+            continue
+        match = _SRCSET_WIDTH.match(parts[1]) if len(parts) > 1 else None
+        kind, size = (match.group(2).lower(), float(match.group(1))) if match else ("x", 1.0)
+        sized.append((1 if kind == "w" else 0, size, parts[0]))
+    return [url for _, _, url in sorted(sized, key=lambda entry: entry[:2], reverse=True)]
 
 
 def _cover_candidates(response: TextResponse, json_ld: dict[str, Any] | None) -> Iterator[str | None]:
@@ -413,12 +494,12 @@ def _json_ld_image_url(image: Any) -> str | None:
 
 def _json_ld_text(value: Any) -> str | None:
     """A string read from JSON, HTML entities decoded and whitespace normalised; None if not a usable string."""
-    return _clean(html.unescape(value)) if isinstance(value, str) else None
+    return clean_text(html.unescape(value)) if isinstance(value, str) else None
 
 
 def _json_url(value: Any) -> str | None:
     """A URL read from JSON: only `&amp;` decoded, since other entity-like runs (`&not=`) are query text."""
-    return _clean(value.replace("&amp;", "&")) if isinstance(value, str) else None
+    return clean_text(value.replace("&amp;", "&")) if isinstance(value, str) else None
 
 
 def _text(selection: Selector | SelectorList[Selector]) -> str | None:
@@ -427,11 +508,12 @@ def _text(selection: Selector | SelectorList[Selector]) -> str | None:
         if not selection:
             return None
         selection = selection[0]
-    return _clean("".join(selection.xpath(".//text()").getall()))
+    return clean_text("".join(selection.xpath(".//text()").getall()))
 
 
-def _clean(value: str | None) -> str | None:
-    """A string with its whitespace collapsed and stripped; None instead of an empty string."""
+def clean_text(value: str | None) -> str | None:
+    """Untrusted page text made safe to show and store: control, bidi-override and zero-width characters
+    removed, whitespace collapsed and stripped; None instead of an empty string. Every parsed field passes here."""
     if not value:
         return None
-    return " ".join(value.split()) or None
+    return " ".join(value.translate(_STRIP_INVISIBLE).split()) or None

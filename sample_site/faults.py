@@ -1,7 +1,8 @@
 """Fault knobs: which albums get a broken page, cover or response, all decided by the seed.
 
 Content faults are permanent and exclusive (an album has at most one): a malformed page, a missing, corrupt
-or bomb cover, no moods section, an unknown mood, a redirect loop. Transient faults recover on retry or only
+or bomb cover, no moods section, an unknown mood, a redirect loop, a canonical URL naming another album, or a
+page redesigned under markup the crawler does not know (the `redesign` knob). Transient faults recover on retry or only
 cost time: 503 on the first attempt(s) per URL, a slow album page, a 500 from a 2023 `moodsThemesAjax`.
 """
 
@@ -22,6 +23,8 @@ IMAGE_BOMB = "image_bomb"
 NO_MOODS_SECTION = "no_moods_section"
 UNKNOWN_MOOD = "unknown_mood"
 REDIRECT_LOOP = "redirect_loop"
+CANONICAL_MISMATCH = "canonical_mismatch"
+REDESIGNED = "redesigned"
 CONTENT_FAULTS = (
     MALFORMED_PAGE,
     MISSING_COVER,
@@ -30,6 +33,8 @@ CONTENT_FAULTS = (
     NO_MOODS_SECTION,
     UNKNOWN_MOOD,
     REDIRECT_LOOP,
+    CANONICAL_MISMATCH,
+    REDESIGNED,
 )
 SERVER_ERROR = "server_error"
 SLOW = "slow"
@@ -45,7 +50,8 @@ BOMB_SIDE = 40_000
 @dataclass(frozen=True)
 class Faults:
     """How much of the site is broken, and how. Shares are fractions of albums; `image_bombs` and
-    `redirect_loops` are counts. A share above zero always breaks at least one album."""
+    `redirect_loops` and `canonical_mismatches` are counts. A share above zero always breaks at least one album.
+    `redesigned_pages` is the share of albums whose page moves to a new, unknown 2023 markup (a site redesign)."""
 
     malformed_pages: float = 0.0
     missing_covers: float = 0.0
@@ -59,6 +65,8 @@ class Faults:
     slow_pages: float = 0.0
     slow_seconds: float = 1.0
     ajax_failures: float = 0.0
+    canonical_mismatches: int = 0
+    redesigned_pages: float = 0.0
 
     @classmethod
     def typical(cls) -> Faults:
@@ -97,6 +105,7 @@ class Faults:
             self.server_errors,
             self.slow_pages,
             self.ajax_failures,
+            self.redesigned_pages,
         )
         if any(share > 1 for share in shares):
             raise SampleSiteError("fault shares are fractions of albums between 0 and 1 (e.g. 0.02 for 2%)")
@@ -118,6 +127,8 @@ class Faults:
             NO_MOODS_SECTION: count(self.no_moods_sections),
             UNKNOWN_MOOD: count(self.unknown_moods),
             REDIRECT_LOOP: self.redirect_loops,
+            CANONICAL_MISMATCH: self.canonical_mismatches,
+            REDESIGNED: count(self.redesigned_pages),
         }
         if sum(counts.values()) > albums:
             raise SampleSiteError(

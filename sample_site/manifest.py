@@ -71,6 +71,10 @@ class Manifest:
         """How many albums use each page design."""
         return dict(Counter(album.design for album in self.albums))
 
+    def form_counts(self) -> dict[str, int]:
+        """How many album pages show their moods each way (inline, subrequests, tabs_rendered, redesigned)."""
+        return dict(Counter(album.page_form for album in self.albums))
+
     @property
     def last_modified(self) -> datetime:
         """The newest lastmod of any album (the site clock's 'now')."""
@@ -92,6 +96,7 @@ class Manifest:
             "sitemap_size": self.sitemap_size,
             "faults": self.faults.to_json(),
             "designs": self.design_counts(),
+            "page_forms": self.form_counts(),
             "fault_counts": self.fault_counts(),
             "moods_in_use": [{"id": m.id, "name": m.name, "group": m.group} for m in moods_in_use()],
             "changes": list(self.changes),

@@ -78,6 +78,8 @@ class SiteAlbum:
     unknown_mood: UnknownMood | None = None
     corrupt_kind: str | None = None
     mood_counts: tuple[int, ...] = field(default=())
+    tabs_rendered: bool = False
+    canonical_id: str | None = None
 
     @property
     def path(self) -> str:
@@ -88,6 +90,23 @@ class SiteAlbum:
     def url(self) -> str:
         """The canonical URL with the placeholder base."""
         return BASE_PLACEHOLDER + self.path
+
+    @property
+    def page_form(self) -> str:
+        """How the page shows its moods and review: `inline` (pre-2023), `subrequests` or `tabs_rendered` (2023),
+        `redesigned` (a 2023 page in markup the crawler does not know)."""
+        if "redesigned" in self.faults:
+            return "redesigned"
+        if self.design != "2023":
+            return "inline"
+        return "tabs_rendered" if self.tabs_rendered else "subrequests"
+
+    @property
+    def canonical_url(self) -> str:
+        """The URL the page's canonical link names: its own, or another album's under the canonical fault."""
+        if self.canonical_id is None:
+            return self.url
+        return f"{BASE_PLACEHOLDER}/album/{self.slug}-{self.canonical_id}"
 
     @property
     def cover_url(self) -> str:
@@ -140,6 +159,9 @@ class SiteAlbum:
             "unknown_mood": None if self.unknown_mood is None else vars(self.unknown_mood),
             "corrupt_kind": self.corrupt_kind,
             "mood_counts": list(self.mood_counts),
+            "page_form": self.page_form,
+            "tabs_rendered": self.tabs_rendered,
+            "canonical_id": self.canonical_id,
         }
 
     @classmethod
@@ -177,6 +199,8 @@ class SiteAlbum:
             unknown_mood=UnknownMood(**data["unknown_mood"]) if data["unknown_mood"] else None,
             corrupt_kind=data["corrupt_kind"],
             mood_counts=tuple(data["mood_counts"]),
+            tabs_rendered=data.get("tabs_rendered", False),
+            canonical_id=data.get("canonical_id"),
         )
 
 

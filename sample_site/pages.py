@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sample_site.chrome import FOOTER, HEAD_COMMON, PRE2023_NAV, V2023_HEADER
-from sample_site.faults import MALFORMED_PAGE, NO_MOODS_SECTION
+from sample_site.faults import MALFORMED_PAGE, NO_MOODS_SECTION, REDESIGNED
 from sample_site.model import BASE_PLACEHOLDER, SiteAlbum, Tag, w3c_datetime
 from sample_site.rendering import render
 from sample_site.vocabulary import slugify
@@ -33,6 +33,9 @@ MONTHS = (
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 PRE2023_TRUNCATE_AT = "<hgroup>"
 V2023_TRUNCATE_AT = '<h1 id="albumTitle">'
+REDESIGNED_TRUNCATE_AT = '<h1 class="headlineTitle">'
+MOOD_COLUMNS = 3  # a rendered 2023 moods tab shows its moods in this many column <div>s, filled column by column
+SMALL_COVER = "?size=400"  # the 400w srcset entry of a 2023 poster: the same cover at another URL
 # The site chrome every page template places: rendered once, in `chrome`.
 CHROME = {"head_common": HEAD_COMMON, "pre2023_nav": PRE2023_NAV, "v2023_header": V2023_HEADER, "footer": FOOTER}
 
@@ -118,6 +121,20 @@ def _page_2016(album: SiteAlbum) -> str:
     return render("album_2016.html.j2", **_page_context(album, hours=False))
 
 
+def _columns(tags: list[Tag], columns: int = MOOD_COLUMNS) -> list[list[Tag]]:
+    """Tags split into column lists, the first filled top to bottom before the next (page order = column order)."""
+    height = -(-len(tags) // columns) if tags else 0
+    return [tags[start : start + height] for start in range(0, len(tags), height)] if height else []
+
+
+def _mood_counts(album: SiteAlbum) -> list[int]:
+    """The count suffixes the 2023 moods show (with the unknown mood's), or [] when the album shows none."""
+    counts = [*album.mood_counts]
+    if counts and album.unknown_mood is not None:
+        counts.insert(album.unknown_mood.position, 1)
+    return counts
+
+
 def _page_2023(album: SiteAlbum) -> str:
     ld = {
         "@context": "http://schema.org",
@@ -129,7 +146,19 @@ def _page_2023(album: SiteAlbum) -> str:
         "genre": [g.name for g in album.genres],
         "byArtist": [{"@type": "MusicGroup", "name": album.artist, "url": album.artist_url}],
     }
-    return render("album_2023.html.j2", **_page_context(album, hours=False), ld=ld)
+    context = _page_context(album, hours=False)
+    moods = context["moods"]
+    counts = (_mood_counts(album) if moods else []) or [None] * len(moods)
+    counted = list(zip(moods, counts, strict=True))
+    return render(
+        "album_2023.html.j2",
+        **context,
+        ld=ld,
+        small_cover=album.cover_url + SMALL_COVER,
+        mood_columns=_columns(counted),
+        redesigned=REDESIGNED in album.faults,
+        critic=album.review_author or "",
+    )
 
 
 def album_page(album: SiteAlbum) -> str:
@@ -138,16 +167,21 @@ def album_page(album: SiteAlbum) -> str:
     page = render_page(album)
     if MALFORMED_PAGE in album.faults:
         marker = V2023_TRUNCATE_AT if album.design == "2023" else PRE2023_TRUNCATE_AT
+        marker = REDESIGNED_TRUNCATE_AT if REDESIGNED in album.faults else marker
         page = page[: page.index(marker)]
     return page
 
 
 def moods_themes_fragment(album: SiteAlbum) -> str:
-    """The 2023 `moodsThemesAjax` answer: relative links in the site's order, some with a count suffix."""
-    counts = [*album.mood_counts]
-    if counts and album.unknown_mood is not None:
-        counts.insert(album.unknown_mood.position, 1)
-    return render("moods_themes.html.j2", moods=shown_moods(album), counts=counts, themes=album.themes)
+    """The 2023 `moodsThemesAjax` answer: relative links in the site's order, some with a count suffix (a
+    redesigned page's answer is in its new markup)."""
+    return render(
+        "moods_themes.html.j2",
+        moods=shown_moods(album),
+        counts=_mood_counts(album),
+        themes=album.themes,
+        redesigned=REDESIGNED in album.faults,
+    )
 
 
 def review_fragment(album: SiteAlbum) -> str:

@@ -15,9 +15,11 @@ from sample_site import names, vocabulary
 from sample_site.faults import (
     AJAX_FAILURE,
     BOMB_SIDE,
+    CANONICAL_MISMATCH,
     CORRUPT_IMAGE,
     CORRUPT_KINDS,
     IMAGE_BOMB,
+    REDESIGNED,
     SERVER_ERROR,
     SLOW,
     UNKNOWN_MOOD,
@@ -37,6 +39,8 @@ UNRATED_SHARE = 0.15
 REVIEWED_SHARE = 0.72
 SECOND_GENRE_SHARE = 0.2
 COUNT_SUFFIX_SHARE = 0.3
+TABS_RENDERED_SHARE = 0.3  # 2023 pages served with their moods and review tabs already in the page
+TABS_RENDERED = "tabs_rendered"
 PROFILE_SIZE_CUMULATIVE = np.cumsum([0.45, 0.4, 0.15])  # one, two or three dominant mood groups
 PROFILE_BOOST = 15.0  # how much likelier a dominant group's moods are
 PROFILE_LEAD = 2.0  # added to their order score (Gumbel noise has scale 1), so they mostly come first
@@ -219,6 +223,7 @@ def _album(seed: int, index: int, album_id: str, artists: list[_Artist]) -> Site
         cover=cover,
         lastmod=lastmod,
         mood_counts=counts,
+        tabs_rendered=design == "2023" and picked(seed, TABS_RENDERED, album_id, TABS_RENDERED_SHARE),
     )
 
 
@@ -228,7 +233,9 @@ def album_paths(album: SiteAlbum) -> tuple[str, ...]:
     return (album.path, *fragments, album.cover.path)
 
 
-def _with_faults(album: SiteAlbum, seed: int, content_fault: str | None, faults: Faults) -> SiteAlbum:
+def _with_faults(
+    album: SiteAlbum, seed: int, content_fault: str | None, faults: Faults, other_id: str = ""
+) -> SiteAlbum:
     rng = np.random.default_rng((seed, FAULT_STREAM, album.index))
     applied: list[str] = [content_fault] if content_fault else []
     changes: dict[str, object] = {}
@@ -243,6 +250,10 @@ def _with_faults(album: SiteAlbum, seed: int, content_fault: str | None, faults:
         changes["cover"] = replace(album.cover, format="JPEG", file=f"images/cover/{album.id}.jpg")
     elif content_fault == IMAGE_BOMB:
         changes["cover"] = Cover(file=f"images/cover/{album.id}.png", format="PNG", width=BOMB_SIDE, height=BOMB_SIDE)
+    elif content_fault == CANONICAL_MISMATCH:
+        changes["canonical_id"] = other_id
+    elif content_fault == REDESIGNED:
+        changes.update(design="2023", tabs_rendered=False)
     album = replace(album, **changes)
     return replace(album, faults=(*applied, *transient_faults(album, seed, faults)))
 
@@ -254,7 +265,8 @@ def transient_faults(album: SiteAlbum, seed: int, faults: Faults) -> tuple[str, 
         applied.append(SERVER_ERROR)
     if picked(seed, SLOW, album.path, faults.slow_pages):
         applied.append(SLOW)
-    if album.design == "2023" and picked(seed, AJAX_FAILURE, album.path, faults.ajax_failures):
+    subrequests = album.design == "2023" and not album.tabs_rendered
+    if subrequests and picked(seed, AJAX_FAILURE, album.path, faults.ajax_failures):
         applied.append(AJAX_FAILURE)
     return tuple(applied)
 
@@ -275,7 +287,8 @@ class SitePlanner:
         """Album number `index` (0-based) of the site."""
         album_id = f"mw{int(self._album_numbers[index]):010d}"
         planned = _album(self.seed, index, album_id, self._artists)
-        return _with_faults(planned, self.seed, self._content.get(index), self.faults)
+        other_id = f"mw{int(self._album_numbers[(index + 1) % self.albums]):010d}"
+        return _with_faults(planned, self.seed, self._content.get(index), self.faults, other_id)
 
 
 def plan_albums(albums: int, seed: int, faults: Faults | None = None) -> list[SiteAlbum]:

@@ -96,6 +96,15 @@ def generate(
     ajax_failures: Annotated[
         float | None, typer.Option(min=0, max=1, help="Share of 2023 moodsThemesAjax answering 500 first.")
     ] = None,
+    canonical_mismatches: Annotated[
+        int | None, typer.Option(min=0, help="Album pages whose canonical URL names another album.")
+    ] = None,
+    redesign: Annotated[
+        float | None,
+        typer.Option(
+            min=0, max=1, help="Share of albums whose page moves to a new 2023 markup the crawler cannot read."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Write a sample site of --albums albums: pages of both designs, fragments, covers, sitemaps, manifest."""
@@ -116,6 +125,8 @@ def generate(
         slow_pages=slow_pages,
         slow_seconds=slow_seconds,
         ajax_failures=ajax_failures,
+        canonical_mismatches=canonical_mismatches,
+        redesigned_pages=redesign,
     )
     started = time.perf_counter()
     with Progress(
@@ -145,6 +156,7 @@ def generate(
         "seed": manifest.seed,
         "covers": "rendered" if manifest.covers_rendered else "lazily, when served",
         "designs": manifest.design_counts(),
+        "page forms": manifest.form_counts(),
         "faults": manifest.fault_counts(),
         "seconds": round(seconds, 1),
     }

@@ -145,7 +145,8 @@ class AlbumsSpider(scrapy.Spider):
         )
 
     def parse_album(self, response: Response) -> Iterator[Any]:
-        """An album page: 304 means unchanged; the old design is complete; the new one needs two sub-requests."""
+        """An album page: 304 means unchanged; it is stored under the id it was requested as (a canonical naming
+        another album is an error); old designs and rendered 2023 tabs are complete, else two sub-requests follow."""
         fetched_at = datetime.now(UTC)
         lastmod = response.meta.get("lastmod")
         if response.status == 304:
@@ -157,7 +158,7 @@ class AlbumsSpider(scrapy.Spider):
         try:
             design = detect_design(page)
             self._count_design(design, PAGES)
-            album = parse_album_page(page)
+            album = parse_album_page(page, requested_id=response.meta["album_id"])
         except ParseError as problem:
             self.crawler.stats.inc_value(f"albumml/parse_failed/{problem.reason}")
             if design is not None and problem.missing == "title":

@@ -60,11 +60,16 @@ def test_a_crawl_stores_every_album_of_both_designs_with_its_cover(clean_site: P
     with serving(clean_site) as server:
         manifest: Manifest = server.manifest
         assert {"2022", "2023"} <= set(manifest.design_counts())
+        forms = manifest.form_counts()
+        assert forms.get("subrequests", 0) > 0 and forms.get("tabs_rendered", 0) > 0, forms
         result = crawl(settings, server.base_url)
         assert result.returncode == 0, result.stderr[-3000:]
         assert "albums new" in result.stdout
         counts = server.counts()
-        assert counts["moods_ajax"] == counts["review_ajax"] == manifest.design_counts()["2023"]
+        assert counts["moods_ajax"] == counts["review_ajax"] == forms["subrequests"]
+        rendered = {album.path for album in manifest.albums if album.page_form == "tabs_rendered"}
+        asked = {record.path.rsplit("/", 1)[0] for record in server.request_log if record.kind == "moods_ajax"}
+        assert not asked & rendered, "a page with its tabs rendered needs no sub-requests"
 
         store = open_store(settings)
         for album in manifest.albums:
@@ -166,6 +171,26 @@ def test_bad_input_is_counted_and_every_good_album_stored(tmp_path: Path, settin
         again = crawl(settings, server.base_url)
         assert again.returncode == 0, again.stderr[-3000:]
         assert _catalogue_state(catalogue) == snapshot
+
+
+def test_a_page_whose_canonical_names_another_album_is_an_error_not_a_rewrite(
+    tmp_path: Path, settings: Settings
+) -> None:
+    site = tmp_path / "canonical"
+    generate_site(site, albums=12, seed=3, faults=Faults(canonical_mismatches=2))
+    catalogue = migrated(settings)
+    with serving(site) as server:
+        manifest = server.manifest
+        wrong = [album for album in manifest.albums if album.canonical_id is not None]
+        assert len(wrong) == 2 and all(album.canonical_id in manifest.by_id for album in wrong)
+        result = crawl(settings, server.base_url)
+        assert result.returncode == 0, result.stderr[-3000:]
+        for album in manifest.good_albums():
+            assert_stored_as_on_the_site(catalogue, album, server)
+        for album in wrong:
+            assert catalogue.album(album.id) is None
+    assert catalogue.stats().errors_by_reason == {"canonical_mismatch": 2}
+    assert catalogue.stats().albums == 10
 
 
 def test_a_failed_sub_request_keeps_the_album_out_until_a_later_crawl(tmp_path: Path, settings: Settings) -> None:
@@ -309,3 +334,25 @@ def test_album_urls_without_lastmod_are_refetched_conditionally(clean_site: Path
         run = catalogue.crawl_run(2)
         assert run is not None
         assert (run[0].pages_not_modified, run[0].albums_unchanged, run[0].albums_new) == (12, 12, 0)
+
+
+def test_parse_page_reads_a_saved_2023_page_with_rendered_tabs_offline() -> None:
+    fixture = REPOSITORY / "tests" / "fixtures" / "allmusic" / "album_2023_saved_tabs_rendered.html"
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("albumml")),
+            "crawl",
+            "parse-page",
+            str(fixture),
+            "--url",
+            fixture.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert (record["album_id"], record["complete"], record["review"]["author"]) == ("mw0003912345", True, "Mark Deming")
+    assert [mood["name"] for mood in record["moods"]][:4] == ["Reflective", "Intimate", "Wistful", "Bittersweet"]
+    assert record["cover_url"].startswith("https://rovimusic.rovicorp.com/") and record["cover_url"].endswith("f=5")

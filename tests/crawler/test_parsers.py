@@ -14,6 +14,7 @@ from scrapy.http import HtmlResponse
 from crawler.parsed import MoodsAndThemes, PageDesign, ParsedAlbum, ParseError, Review
 from crawler.parsers import (
     album_id_from_url,
+    clean_text,
     detect_design,
     parse_album_page,
     parse_moods_themes,
@@ -559,13 +560,38 @@ def test_gallery_zoom_url_is_preferred_to_the_poster() -> None:
     assert album.cover_url == "https://img.test/c.jpg?f=6&not=1"
 
 
-def test_cover_falls_back_to_json_ld_then_og_image_and_skips_placeholders() -> None:
+def test_2023_cover_falls_back_to_og_image_then_json_ld_and_skips_placeholders() -> None:
     placeholder = '<img id="posterImage" src="https://cdn-gce.allmusic.com/images/no_image/album_300x300.png">'
-    assert parse_album_page(response(page_2023(poster=placeholder))).cover_url == COVER
-    without_json_ld_image = page_2023(poster=placeholder, cover="")
-    assert parse_album_page(response(without_json_ld_image)).cover_url == (
-        "https://rovimusic.rovicorp.com/image.jpg?c=big-pink&f=3"
-    )
+    og_image = "https://rovimusic.rovicorp.com/image.jpg?c=big-pink&f=3"
+    assert parse_album_page(response(page_2023(poster=placeholder))).cover_url == og_image
+    without_og_image = page_2023(poster=placeholder).replace("og:image", "og:other")
+    assert parse_album_page(response(without_og_image)).cover_url == COVER
+
+
+@pytest.mark.parametrize(
+    ("srcset", "largest"),
+    [
+        ("https://img.test/c.jpg?f=2 400w, https://img.test/c.jpg?f=5 1080w", "https://img.test/c.jpg?f=5"),
+        ("https://img.test/c.jpg?f=5 1080w, https://img.test/c.jpg?f=2 400w", "https://img.test/c.jpg?f=5"),
+        ("https://img.test/big.jpg 2x, https://img.test/small.jpg", "https://img.test/big.jpg"),
+        (
+            "https://img.test/one.jpg 1x,https://img.test/three.jpg 3x,https://img.test/two.jpg 2x",
+            "https://img.test/three.jpg",
+        ),
+    ],
+)
+def test_2023_cover_is_the_largest_srcset_entry(srcset: str, largest: str) -> None:
+    poster = f'<img id="posterImage" src="https://img.test/tiny.jpg" srcset="{srcset}">'
+    assert parse_album_page(response(page_2023(poster=poster))).cover_url == largest
+
+
+@pytest.mark.parametrize(
+    "src", ["./Album_files/image.jpg", "Album_files/image.jpg", "file:///home/me/Album_files/x.jpg"]
+)
+def test_2023_cover_never_comes_from_a_saved_pages_local_file(src: str) -> None:
+    poster = f'<img id="posterImage" src="{src}" data-src="{src}">'
+    album = parse_album_page(response(page_2023(poster=poster)))
+    assert album.cover_url == "https://rovimusic.rovicorp.com/image.jpg?c=big-pink&f=3"
 
 
 def test_moods_ajax_in_site_order_without_counts() -> None:
@@ -662,3 +688,123 @@ def test_album_id_from_url(url: str, album_id: str | None) -> None:
 def test_review_author_is_the_name_alone(heading: str) -> None:
     body = f'<div id="review" class="albumContentSubModule">{heading}<p>Text.</p></div>'
     assert parse_review(ajax(body, "reviewAjax")) == Review(text="Text.", author="William Ruhlmann")
+
+
+# A browser-saved 2023+ album page with its review and moods tabs rendered: reconstructed (see its header comment
+# and tests/fixtures/allmusic/README.md) from the real saved artist page of the redesign, not from the sample site.
+
+SAVED_2023 = "album_2023_saved_tabs_rendered.html"
+PRELUDES_URL = f"{BASE}/album/preludes-mw0003912345"
+PRELUDES_MOODS = [  # read off the fixture: the first column top to bottom, then the second, then the third
+    ("xa0000000753", "Reflective"),
+    ("xa0000000722", "Intimate"),
+    ("xa0000001142", "Wistful"),
+    ("xa0000000946", "Bittersweet"),
+    ("xa0000000943", "Autumnal"),
+    ("xa0000001008", "Gentle"),
+    ("xa0000000988", "Elegant"),
+    ("xa0000000733", "Yearning"),
+    ("xa0000000734", "Melancholy"),
+    ("xa0000001027", "Introspective"),
+]
+
+
+def saved_2023(url: str = "file:///home/someone/Downloads/Preludes.html") -> ParsedAlbum:
+    """The saved 2023 page parsed as `parse-page` reads a file, at the address it was opened from."""
+    return parse_album_page(response(fixture_bytes(SAVED_2023), url=url))
+
+
+def test_saved_2023_page_with_rendered_tabs_is_complete() -> None:
+    album = saved_2023()
+    assert album.complete and album.has_moods_section
+    assert (album.album_id, album.url, album.title, album.page_design) == (
+        "mw0003912345",
+        PRELUDES_URL,
+        "Preludes",
+        PageDesign.V2023,
+    )
+    assert (album.artist, album.artist_id, album.rating) == ("Aurora Lane", "mn0003456789", 8)
+    assert (album.release_date, album.year) == (date(2023, 3, 10), 2023)
+    assert (album.genres, album.styles) == (("Pop/Rock",), ("Chamber Pop", "Indie Folk"))
+
+
+def test_saved_2023_moods_in_column_order_and_themes() -> None:
+    album = saved_2023()
+    assert pairs(album.moods) == PRELUDES_MOODS
+    assert pairs(album.themes) == [
+        ("ma0000006316", "Reflection"),
+        ("ma0000005096", "Rainy Day"),
+        ("ma0000006313", "Solitude"),
+    ]
+
+
+def test_saved_2023_review_author_is_the_plain_text_of_the_heading() -> None:
+    review = saved_2023().review
+    assert review.author == "Mark Deming"
+    assert review.text is not None and review.text.startswith("Aurora Lane made her name with spare, late-night songs")
+    assert review.text.endswith("the album's best moments are its quietest & most patient ones.")
+    assert review.text.count("\n\n") == 1
+
+
+def test_saved_2023_cover_is_the_largest_srcset_entry_not_the_local_file() -> None:
+    cover = saved_2023().cover_url
+    assert cover == "https://rovimusic.rovicorp.com/image.jpg?c=Qm9ZXhbtNlDm2UrTa0XCcW9jNlDk6cDQzJkr2MGtvUE=&f=5"
+
+
+def test_saved_2023_page_without_its_tabs_awaits_the_sub_requests() -> None:
+    page = fixture_bytes(SAVED_2023).decode()
+    served = page.replace('id="moodsGrid"', 'id="moodsGridPending"').replace('id="review"', 'id="reviewPending"')
+    album = parse_album_page(response(served, url=PRELUDES_URL))
+    assert not album.complete
+    assert (album.moods, album.themes, album.review) == ((), (), Review())
+
+
+def test_a_page_requested_as_its_own_album_passes_the_identity_check() -> None:
+    other_slug = f"{BASE}/album/preludes-deluxe-mw0003912345"
+    album = parse_album_page(response(fixture_bytes(SAVED_2023), url=other_slug), requested_id="MW0003912345")
+    assert album.url == PRELUDES_URL
+
+
+@pytest.mark.parametrize(
+    "canonical",
+    [f"{BASE}/album/music-from-big-pink-mw0000189052", "https://evil.example/album/preludes-mw0003912345"],
+)
+def test_a_canonical_naming_another_album_or_host_is_a_canonical_mismatch(canonical: str) -> None:
+    page = (
+        fixture_bytes(SAVED_2023)
+        .decode()
+        .replace(f'rel="canonical" href="{PRELUDES_URL}"', f'rel="canonical" href="{canonical}"')
+    )
+    with pytest.raises(ParseError) as caught:
+        parse_album_page(response(page, url=PRELUDES_URL), requested_id="mw0003912345")
+    assert caught.value.reason == "canonical_mismatch"
+    assert "mw0003912345" in caught.value.detail and canonical in caught.value.detail
+
+
+HOSTILE = "\x1b]0;pwned\x07Music\u202e from\u200b Big\x00 Pink\x1b[2J\x9b\ufeff"
+
+
+def test_control_and_invisible_characters_are_stripped_from_every_text_field() -> None:
+    page = page_2023(title=f'<h1 id="albumTitle">{HOSTILE}</h1>').replace("The Band<", f"The{HOSTILE}Band<")
+    page = page.replace(">Country-Rock<", ">Country\u2066-Rock\x1b[0m<")
+    album = parse_album_page(response(page))
+    assert album.title == "]0;pwnedMusic from Big Pink[2J"
+    assert album.artist == "The]0;pwnedMusic from Big Pink[2JBand"
+    assert album.styles[0] == "Country-Rock[0m"
+    moods = MOODS_AJAX.replace(">Rustic (2)<", ">Rus\x1btic\u200d (2)<").replace(
+        ">Reflection (2)<", ">Reflec\u2069tion<"
+    )
+    parsed = parse_moods_themes(ajax(moods, "moodsThemesAjax"))
+    assert (parsed.moods[1].name, parsed.themes[0].name) == ("Rustic", "Reflection")
+    review = REVIEW_AJAX.replace("William Ruhlmann", "William\x1b[31m Ruhlmann\u202a").replace(
+        "previous", "pre\x85vious"
+    )
+    assert parse_review(ajax(review, "reviewAjax")) == Review(
+        text="None of the Band's previous work gave much of a clue.\n\nTenor Richard Manuel's voice & organ.",
+        author="William[31m Ruhlmann",
+    )
+
+
+def test_clean_text_keeps_tabs_and_newlines_as_whitespace() -> None:
+    assert clean_text("a\tb\nc\r\nd\x0b\x1fe") == "a b c de"
+    assert clean_text("\x1b\u200b\ufeff") is None
