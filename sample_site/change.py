@@ -17,6 +17,7 @@ import numpy as np
 
 from sample_site import names
 from sample_site.errors import SampleSiteError
+from sample_site.faults import CONTENT_FAULTS, REDESIGNED
 from sample_site.generate import write_album_files, write_sitemaps
 from sample_site.manifest import WWW_DIR, load_manifest, write_manifest
 from sample_site.model import Cover, SiteAlbum, Tag
@@ -26,7 +27,7 @@ from sample_site.vocabulary import moods_in_use
 logger = logging.getLogger(__name__)
 
 CHANGE_STREAM = 9
-REVIEW, MOODS, COVER = "review", "moods", "cover"
+REVIEW, MOODS, COVER, REDESIGN = "review", "moods", "cover", "redesign"
 CHANGE_KINDS = (REVIEW, MOODS, COVER)
 KEPT_MOODS = 5
 SECOND_KIND_SHARE = 0.25
@@ -90,9 +91,15 @@ def _new_cover(album: SiteAlbum) -> SiteAlbum:
     return replace(album, cover=Cover(file, album.cover.format, album.cover.width, album.cover.height, variant))
 
 
-def change_site(site_dir: Path, albums: int, seed: int | None = None) -> ChangeReport:
+def _redesigned(album: SiteAlbum) -> SiteAlbum:
+    """The album's page moved to a new page design the crawler does not know (a site redesign)."""
+    return replace(album, design="2023", tabs_rendered=False, faults=(REDESIGNED, *album.faults))
+
+
+def change_site(site_dir: Path, albums: int, seed: int | None = None, *, redesign: bool = False) -> ChangeReport:
     """Change `albums` good albums of the site in `site_dir` (files, sitemaps and manifest); deterministic in the
-    site, the round (how many changes came before) and `seed` (the site's seed by default)."""
+    site, the round (how many changes came before) and `seed` (the site's seed by default). With `redesign`, each
+    changed album's page moves to a page design the crawler does not know instead."""
     site_dir = Path(site_dir)
     manifest = load_manifest(site_dir)
     www = site_dir / WWW_DIR
@@ -113,7 +120,9 @@ def change_site(site_dir: Path, albums: int, seed: int | None = None) -> ChangeR
         kinds = {CHANGE_KINDS[names.below(rng, len(CHANGE_KINDS))]}
         if rng.random() < SECOND_KIND_SHARE:
             kinds.add(CHANGE_KINDS[names.below(rng, len(CHANGE_KINDS))])
-        new = album
+        if redesign:
+            kinds = {REDESIGN}
+        new = _redesigned(album) if redesign else album
         if REVIEW in kinds:
             new = _new_review(new, rng)
         if MOODS in kinds:
@@ -121,12 +130,13 @@ def change_site(site_dir: Path, albums: int, seed: int | None = None) -> ChangeR
         if COVER in kinds:
             new = _new_cover(new)
         new = replace(new, lastmod=lastmod)
-        new = replace(new, faults=transient_faults(new, manifest.seed, manifest.faults))
+        content_faults = tuple(fault for fault in new.faults if fault in CONTENT_FAULTS)
+        new = replace(new, faults=(*content_faults, *transient_faults(new, manifest.seed, manifest.faults)))
         write_album_files(www, new, manifest.seed, cover=COVER in kinds and manifest.covers_rendered)
         if COVER in kinds:
             (www / album.cover.file).unlink(missing_ok=True)
         changed[album.id] = new
-        report.append(ChangedAlbum(album.id, album.path, tuple(k for k in CHANGE_KINDS if k in kinds)))
+        report.append(ChangedAlbum(album.id, album.path, tuple(k for k in (*CHANGE_KINDS, REDESIGN) if k in kinds)))
     all_albums = [changed.get(album.id, album) for album in manifest.albums]
     write_sitemaps(www, all_albums, manifest.sitemap_size, only={manifest.sitemap_path(a) for a in changed.values()})
     record = {

@@ -214,10 +214,13 @@ def change(
     albums: Annotated[int, typer.Option(min=1, help="How many albums to change.")],
     seed: Annotated[int | None, typer.Option(help="Seed of the change (default: the site's seed).")] = None,
     site_dir: Annotated[Path | None, typer.Option("--dir", help=DIR_HELP)] = None,
+    redesign: Annotated[
+        bool, typer.Option("--redesign", help="Move the changed albums' pages to a design the crawler does not know.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Change --albums albums (review, moods or cover), bumping their lastmod, Last-Modified and ETag."""
-    report = _sample_site().change_site(_site_dir(site_dir), albums, seed)
+    report = _sample_site().change_site(_site_dir(site_dir), albums, seed, redesign=redesign)
     if as_json:
         print_json(
             {
