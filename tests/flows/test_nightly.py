@@ -1,4 +1,5 @@
-"""The nightly flow end to end against a real Prefect server: crawl, snapshot, four models, gate; then nothing new."""
+"""The nightly flow end to end against a real Prefect server: crawl, snapshot, four models, gate; then nothing new;
+then a redesigned site, which fails the night instead of passing as a quiet one."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from pathlib import Path
 
 import httpx
 
-from sample_site import Faults, generate_site, serving
+from sample_site import Faults, change_site, generate_site, serving
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-def nightly(env: dict[str, str], url: str) -> dict:
-    done = subprocess.run(
+def run_nightly(env: dict[str, str], url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "albumml", "flows", "nightly", "--url", url, "--epochs", "15", "--json"],
         env=env,
         cwd=REPOSITORY,
@@ -24,11 +25,15 @@ def nightly(env: dict[str, str], url: str) -> dict:
         text=True,
         timeout=600,
     )
+
+
+def nightly(env: dict[str, str], url: str) -> dict:
+    done = run_nightly(env, url)
     assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_nightly_trains_registers_and_then_retrains_nothing(prefect_api: str, tmp_path: Path) -> None:
+def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefect_api: str, tmp_path: Path) -> None:
     generate_site(tmp_path / "site", albums=400, seed=21, faults=Faults())
     env = {
         **os.environ,
@@ -41,6 +46,8 @@ def test_nightly_trains_registers_and_then_retrains_nothing(prefect_api: str, tm
     with serving(tmp_path / "site") as server:
         first = nightly(env, server.base_url)
         second = nightly(env, server.base_url)
+        change_site(tmp_path / "site", albums=60, redesign=True)
+        redesigned = run_nightly(env, server.base_url)
     assert first["crawl"]["albums_new"] > 300
     assert first["snapshot"]["created"]
     assert sorted(run["variant"] for run in first["trained"]) == [1, 2, 3, 4]
@@ -54,7 +61,11 @@ def test_nightly_trains_registers_and_then_retrains_nothing(prefect_api: str, tm
     assert second["snapshot"]["snapshot_id"] == first["snapshot"]["snapshot_id"]
     assert second["trained"] == []
 
+    assert redesigned.returncode != 0
+    assert "the page design may have changed" in redesigned.stderr.strip().splitlines()[-1]
+
     runs = httpx.post(f"{prefect_api}/flow_runs/filter", json={"flow_runs": {"name": {}}}).json()
-    assert [run["state_type"] for run in runs].count("COMPLETED") == 2
+    states = [run["state_type"] for run in runs]
+    assert sorted(states) == ["COMPLETED", "COMPLETED", "FAILED"]
     keys = {artifact["key"] for artifact in httpx.post(f"{prefect_api}/artifacts/filter", json={}).json()}
     assert {"crawl-summary", "nightly-evaluation"} <= keys
