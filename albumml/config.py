@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         None, ge=1, description="This deployment's epoch budget when a run gives none; else TrainConfig's."
     )
     model_name: str = Field("album-mood", description="Registered model name in the MLflow registry.")
+    serve_path_root: Path | None = Field(
+        None,
+        description="Folder whose covers the served model may read by `path`; unset, a served model reads no "
+        "server-side file and takes covers as `bytes` only.",
+    )
     batch_job_queue: str = Field("", description="AWS Batch GPU job queue that `train --compute aws-batch` uses.")
     batch_job_definition: str = Field("", description="AWS Batch job definition (name, name:revision or ARN).")
     batch_region: str = Field("us-east-1", description="Region of the Batch queue.")

@@ -1,7 +1,8 @@
 """The champion gate: a challenger takes `@champion` only if it beats the champion re-measured on its test split.
 
 Models are found by alias, never by version number. Both figures and the decision are kept as tags on the new
-version and on the challenger's run.
+version and on the challenger's run. Both models are read from their weights alone, and each must belong to its run:
+the challenger's `model_uri` to the challenger's run, the champion version's source to the champion's run.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from albumml.config import Settings
 from albumml.dataset import load_snapshot
 from albumml.errors import TrackingError
 from albumml.registry.champion import current_champion
-from albumml.registry.loading import load_model
-from albumml.registry.schema import CHAMPION, GateTag, RunTag, VersionTag, champion_uri
+from albumml.registry.loading import model_of_run, read_bundle, version_source
+from albumml.registry.schema import CHAMPION, GateTag, RunTag, VersionTag
 from albumml.registry.tracking import client
 from albumml.storage import open_store
 from albumml.training.measure import Evaluation, measure
@@ -65,14 +66,15 @@ def register(settings: Settings, run_id: str) -> GateDecision:
     snapshot_id = run.data.tags.get(RunTag.SNAPSHOT_ID)
     if not model_uri or not snapshot_id:
         raise TrackingError(f"run {run_id} has no logged mood model (tags model_uri, snapshot_id): train it first")
+    source = model_of_run(mlflow_client, run_id, model_uri)
     name = settings.model_name
     store = open_store(settings)
     snapshot = load_snapshot(store, snapshot_id)
-    challenger = measure(load_model(model_uri), store, snapshot)
+    challenger = measure(read_bundle(source), store, snapshot)
     champion = current_champion(mlflow_client, name)
     champion_ap = None
     if champion is not None:
-        champion_ap = measure(load_model(champion_uri(name)), store, snapshot).model.micro_ap
+        champion_ap = measure(read_bundle(version_source(mlflow_client, champion)), store, snapshot).model.micro_ap
     version = mlflow.register_model(
         model_uri, name, tags={VersionTag.SNAPSHOT_ID: snapshot_id, VersionTag.RUN_ID: run_id}
     )
