@@ -151,13 +151,18 @@ def test_versions_whose_source_is_not_their_runs_are_refused(tiny_champion: Tiny
     settings, name = tiny_champion.settings, tiny_champion.settings.model_name
     mlflow_client = client(settings)
     run_id, _ = relog(tiny_champion, tmp_path / "relog")
-    foreign = mlflow_client.create_model_version(name, tiny_champion.model_uri, run_id=run_id)
+    champion_model_id = tiny_champion.model_uri.removeprefix("models:/")
+    foreign = mlflow_client.create_model_version(
+        name, tiny_champion.model_uri, run_id=run_id, model_id=champion_model_id
+    )
     with pytest.raises(ModelError, match=f"version {foreign.version} of .*logged by run {tiny_champion.run_id}"):
         load_model(f"models:/{name}/{foreign.version}")
-    for source in (f"runs:/{tiny_champion.run_id}/model", "file:///etc"):
-        outside = mlflow_client.create_model_version(name, source, run_id=run_id)
-        with pytest.raises(ModelError, match="is not a model of run"):
-            resolve_model(settings, f"models:/{name}/{outside.version}").load()
+    outside = mlflow_client.create_model_version(name, "s3://elsewhere/model", run_id=run_id)
+    with pytest.raises(ModelError, match=f"'s3://elsewhere/model' is not a model of run {run_id}"):
+        resolve_model(settings, f"models:/{name}/{outside.version}").load()
+    runless = mlflow_client.create_model_version(name, "s3://elsewhere/model")
+    with pytest.raises(ModelError, match="names no run"):
+        load_model(f"models:/{name}/{runless.version}")
 
     champion = mlflow_client.get_model_version_by_alias(name, "champion").version
     mlflow_client.set_registered_model_alias(name, "champion", foreign.version)
