@@ -22,7 +22,7 @@ from albumml.registry.loading import load_model
 from albumml.registry.models import resolve_model
 from albumml.registry.schema import RunTag
 from albumml.registry.tracking import client, use_tracking
-from tests.registry.conftest import TinyChampion, cover, example_cover
+from tests.support.tiny import TinyChampion, cover, example_cover
 
 pytestmark = pytest.mark.slow
 
