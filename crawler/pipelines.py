@@ -68,6 +68,7 @@ class CataloguePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.settings: Settings = crawler.settings["ALBUMML_SETTINGS"]
+        self.reparse = crawler.settings.getbool("ALBUMML_REPARSE")  # archived pages: nothing was fetched
         self.catalogue: Catalogue | None = None
         self.run_id: int | None = None
         self.known_moods: set[str] = set()
@@ -91,7 +92,8 @@ class CataloguePipeline:
         self.known_themes = {tag.id for tag in themes}
         spider = self.crawler.spider
         catalogue = self.catalogue
-        self.run_id = with_database_retries(lambda: catalogue.start_crawl_run(getattr(spider, "start_url", None)))
+        source = self.crawler.settings.get("ALBUMML_RUN_SOURCE") or getattr(spider, "start_url", None)
+        self.run_id = with_database_retries(lambda: catalogue.start_crawl_run(source))
         self.crawler.stats.set_value("albumml/run_id", self.run_id)
 
     def process_item(self, item: Any) -> Any:
@@ -136,7 +138,7 @@ class CataloguePipeline:
         if self.albums:
             records = list(self.albums.values())
             try:
-                self._count(self.catalogue.upsert_albums(records))
+                self._count(self.catalogue.upsert_albums(records, refresh_unchanged=not self.reparse))
             except CatalogueWriteError:
                 self._write_one_by_one(records)
             self.albums.clear()
@@ -161,7 +163,7 @@ class CataloguePipeline:
         assert self.catalogue is not None
         for record in records:
             try:
-                self._count(self.catalogue.upsert_albums([record]))
+                self._count(self.catalogue.upsert_albums([record], refresh_unchanged=not self.reparse))
             except CatalogueWriteError as exc:
                 self.errors.append(CrawlErrorRecord(url=record.url, reason="write_failed", detail=str(exc)))
 
