@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     crawl_timeout_s: float = Field(30.0, gt=0, description="Download timeout per request.")
     crawl_max_cover_bytes: int = Field(20_000_000, ge=1, description="Largest cover download accepted.")
     crawl_max_cover_pixels: int = Field(40_000_000, ge=1, description="Decompression-bomb guard for covers.")
+    crawl_archive: bool = Field(True, description="Keep album pages and sub-requests of each run as a WARC archive.")
     crawl_min_cover_side: int = Field(64, ge=1, description="Smallest cover width or height accepted.")
     crawl_min_parsed_share: float = Field(
         0.5, ge=0, le=1, description="A crawl fails when a smaller share of the album pages it fetched parses."

@@ -14,6 +14,7 @@ import sys
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from albumml.catalogue import open_catalogue
@@ -139,13 +140,36 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, timeout_s: float = 6
     done = crawler_process(
         settings, {"command": "run", **asdict(request)}, show_stderr=request.progress, timeout_s=timeout_s
     )
+    return crawl_outcome(done, f"the crawl of {request.url or request.urls_file or 'the configured start URL'}")
+
+
+@dataclass(frozen=True)
+class ReparseRequest:
+    """Which archived crawl runs to re-parse: one run, the runs started since a date, or (neither) all."""
+
+    run_id: int | None = None
+    since: datetime | None = None
+    progress: bool = False
+    log_level: str = "WARNING"
+
+
+def run_reparse(settings: Settings, request: ReparseRequest, *, timeout_s: float = 6 * 3600) -> CrawlOutcome:
+    """Re-parses archived responses in the crawler's own process, into a new crawl run; fetches nothing."""
+    payload = {**asdict(request), "since": request.since.isoformat() if request.since else None}
+    done = crawler_process(
+        settings, {"command": "reparse", **payload}, show_stderr=request.progress, timeout_s=timeout_s
+    )
+    return crawl_outcome(done, "the re-parse")
+
+
+def crawl_outcome(done: Finished, what: str) -> CrawlOutcome:
+    """The summary a crawler process printed, or CrawlFailedError with its own one-line error."""
     summary = last_json_line(done.stdout)
     if summary is None:
-        where = request.url or request.urls_file or "the configured start URL"
         last = ((done.stderr or "").strip().splitlines() or ["see its output above"])[-1]
         if last.startswith("error: "):  # the crawler's own one-line error says it best
             raise CrawlFailedError(last.removeprefix("error: "))
-        raise CrawlFailedError(f"the crawl of {where} exited {done.returncode} with no summary: {last}")
+        raise CrawlFailedError(f"{what} exited {done.returncode} with no summary: {last}")
     return CrawlOutcome(summary, done.returncode == 0)
 
 

@@ -34,6 +34,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "crawler.archive.ArchiveMiddleware": 540,
         },
         "ITEM_PIPELINES": {
             "crawler.pipelines.CoverPipeline": 100,
@@ -44,4 +45,20 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         # the pipelines wait for their worker threads and retry delays on asyncio's loop
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "ALBUMML_SETTINGS": settings,
+    }
+
+
+def reparse_settings(index: Any, source: str) -> dict[str, Any]:
+    """What a re-parse changes: every http(s) request answered from the archives `index` holds, no robots.txt,
+    retries or throttling (nothing goes to the site), no new archive, and the run's source."""
+    handler = "crawler.archive.ArchiveDownloadHandler"
+    return {
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+        "ROBOTSTXT_OBEY": False,
+        "RETRY_ENABLED": False,
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "ALBUMML_REPARSE": True,
+        "ALBUMML_ARCHIVE_INDEX": index,
+        "ALBUMML_RUN_SOURCE": source,
     }

@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from albumml.catalogue import FetchState, open_catalogue
 from albumml.config import Settings
+from crawler.archive import ARCHIVE_FLAG, ARCHIVE_META, ARCHIVED_AT_META
 from crawler.health import NO_MOODS, NO_TITLE, PAGES
 from crawler.incremental import cover_key_to_reuse, plan_album
 from crawler.items import AlbumItem, CrawlErrorItem, NotModifiedItem
@@ -140,20 +141,21 @@ class AlbumsSpider(scrapy.Spider):
             callback=self.parse_album,
             errback=self.on_error,
             headers=plan.headers,
-            meta={"album_id": album_id, "lastmod": lastmod, "handle_httpstatus_list": [304]},
+            meta={"album_id": album_id, "lastmod": lastmod, "handle_httpstatus_list": [304], ARCHIVE_META: "album"},
             dont_filter=True,
         )
 
     def parse_album(self, response: Response) -> Iterator[Any]:
         """An album page: 304 means unchanged; it is stored under the id it was requested as (a canonical naming
         another album is an error); old designs and rendered 2023 tabs are complete, else two sub-requests follow."""
-        fetched_at = datetime.now(UTC)
+        fetched_at = response.meta.get(ARCHIVED_AT_META) or datetime.now(UTC)
         lastmod = response.meta.get("lastmod")
         if response.status == 304:
             self.crawler.stats.inc_value("albumml/pages_not_modified")
             yield NotModifiedItem(response.meta["album_id"], fetched_at, lastmod)
             return
-        self.crawler.stats.inc_value("albumml/pages_fetched")
+        archived = ARCHIVE_FLAG in response.flags
+        self.crawler.stats.inc_value("albumml/pages_reparsed" if archived else "albumml/pages_fetched")
         page, design = _as_text(response), None
         try:
             design = detect_design(page)
@@ -184,7 +186,7 @@ class AlbumsSpider(scrapy.Spider):
             callback=callback,
             errback=self.on_subrequest_error,
             headers={**SUBREQUEST_HEADERS, "Referer": item.album.url},
-            meta={"item": item},
+            meta={"item": item, ARCHIVE_META: "subrequest"},
             dont_filter=True,
         )
 
@@ -267,7 +269,9 @@ def _describe_failure(failure: Failure, prefix: str = "") -> tuple[str, str]:
     else:
         text = str(value).lower()
         name = type(value).__name__
-        if "redirect" in text:
+        if "not in the archive" in text:
+            reason = "not_archived"
+        elif "redirect" in text:
             reason = "redirect_loop"
         elif "robots.txt" in text:
             reason = "robots_forbidden"
