@@ -160,3 +160,15 @@ def test_host_settings_must_be_bare_hosts() -> None:
     for bad in ("https://img.example", "img.example/covers", "user@img.example"):
         with pytest.raises(ConfigError, match="CRAWL_IMAGE_HOSTS"):
             load_settings(crawl_image_hosts=bad)
+
+
+def test_host_lists_reach_the_crawl_process_intact(monkeypatch: pytest.MonkeyPatch) -> None:
+    from albumml.pipeline import settings_environment
+
+    given = load_settings(crawl_allowed_hosts="allmusic.com,m.allmusic.com:8080")
+    for name, value in settings_environment(given).items():
+        if name.startswith("ALBUMML_"):
+            monkeypatch.setenv(name, value)
+    again = load_settings()
+    assert again.crawl_allowed_hosts == ["allmusic.com", "m.allmusic.com:8080"]
+    assert again.crawl_image_hosts == list(PRODUCTION_IMAGE_HOSTS)
