@@ -172,3 +172,32 @@ def test_host_lists_reach_the_crawl_process_intact(monkeypatch: pytest.MonkeyPat
     again = load_settings()
     assert again.crawl_allowed_hosts == ["allmusic.com", "m.allmusic.com:8080"]
     assert again.crawl_image_hosts == list(PRODUCTION_IMAGE_HOSTS)
+
+
+def test_the_middleware_refuses_counts_and_names_the_reason(settings: Settings) -> None:
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+    from twisted.python.failure import Failure
+
+    from crawler.middlewares import OutOfScopeError, ScopeMiddleware
+    from crawler.spiders.albums import AlbumsSpider, _describe_failure
+
+    crawler = get_crawler(AlbumsSpider)
+    crawler.spider = AlbumsSpider()
+    crawler.spider.scope = policy_for(settings, ["http://127.0.0.1:8123"])
+    crawler.stats.open_spider()
+    middleware = ScopeMiddleware.from_crawler(crawler)
+    assert middleware.process_request(Request("http://127.0.0.1:8123/album/a-mw0000000001")) is None
+    for url, reason in [
+        ("http://169.254.169.254/latest/meta-data/", "forbidden_address"),
+        ("http://127.0.0.1:5432/", "forbidden_address"),
+        ("https://evil.example/cover.jpg", "offsite_url"),
+        ("file:///etc/passwd", "forbidden_scheme"),
+    ]:
+        with pytest.raises(OutOfScopeError) as refused:
+            middleware.process_request(Request(url))
+        assert refused.value.reason == reason
+        assert _describe_failure(Failure(refused.value), prefix="cover")[0] == reason
+    assert crawler.stats.get_value("albumml/refused/forbidden_address") == 2
+    assert crawler.stats.get_value("albumml/refused/offsite_url") == 1
+    assert crawler.stats.get_value("albumml/refused/forbidden_scheme") == 1
