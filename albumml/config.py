@@ -7,10 +7,10 @@ production points the same fields at PostgreSQL, S3 and servers. Nothing else re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -19,6 +19,9 @@ from albumml.urls import mask_url_password
 
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 DEFAULT_POSTGRES_DRIVER = "postgresql+psycopg2"  # SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql://
+# Where the real site's pages put their covers (and image placeholders): the crawl fetches images from these too.
+PRODUCTION_IMAGE_HOSTS = ("rovimusic.rovicorp.com", "cps-static.rovicorp.com", "fastly-gce.allmusic.com")
+HostList = Annotated[list[str], NoDecode]  # read from the environment as a comma-separated list
 
 
 class Settings(BaseSettings):
@@ -59,14 +62,32 @@ class Settings(BaseSettings):
     crawl_start_url: str = Field("", description="Site base, sitemap, robots.txt or album URL the crawl starts from.")
     crawl_user_agent: str = Field("albumml/0.1 (album mood research crawler)", description="User agent sent.")
     crawl_obey_robots: bool = Field(True, description="Obey robots.txt.")
-    crawl_concurrency_per_domain: int = Field(8, ge=1, le=64, description="Parallel requests per domain.")
-    crawl_download_delay_s: float = Field(0.0, ge=0, description="Minimum delay between requests to a domain.")
+    crawl_concurrency_per_domain: int = Field(
+        1, ge=1, le=64, description="Parallel requests per host (one at a time suits a third-party site)."
+    )
+    crawl_download_delay_s: float = Field(
+        1.0, ge=0, description="Least delay between two requests to one host (AutoThrottle never goes below it)."
+    )
     crawl_autothrottle: bool = Field(True, description="Adapt the request rate to the server's latency.")
     crawl_autothrottle_start_delay_s: float = Field(1.0, ge=0, description="AutoThrottle's first delay.")
-    crawl_autothrottle_target_concurrency: float = Field(4.0, gt=0, description="AutoThrottle's target concurrency.")
+    crawl_autothrottle_target_concurrency: float = Field(
+        1.0, gt=0, description="AutoThrottle's target of requests in flight per host."
+    )
     crawl_retry_times: int = Field(3, ge=0, le=10, description="Retries of a request after a 5xx or a timeout.")
     crawl_retry_backoff_s: float = Field(1.0, ge=0, description="First retry's delay; doubled on each retry.")
+    crawl_retry_after_max_s: float = Field(
+        120.0, ge=0, description="Longest wait a 429/503 `Retry-After` is honoured for; a longer one waits this long."
+    )
     crawl_timeout_s: float = Field(30.0, gt=0, description="Download timeout per request.")
+    crawl_allowed_hosts: HostList = Field(
+        [], description="Hosts of the site besides the start URL's (`name` or `name:port`, comma-separated)."
+    )
+    crawl_image_hosts: HostList = Field(
+        list(PRODUCTION_IMAGE_HOSTS), description="Hosts covers may come from (the real site's image CDNs)."
+    )
+    crawl_max_page_bytes: int = Field(
+        50_000_000, ge=1, description="Largest page, sitemap or sub-request accepted (sitemaps may be 50 MB)."
+    )
     crawl_max_cover_bytes: int = Field(20_000_000, ge=1, description="Largest cover download accepted.")
     crawl_max_cover_pixels: int = Field(40_000_000, ge=1, description="Decompression-bomb guard for covers.")
     crawl_archive: bool = Field(True, description="Keep album pages and sub-requests of each run as a WARC archive.")
@@ -90,6 +111,19 @@ class Settings(BaseSettings):
     crawl_usual_no_title_share: float = Field(
         0.05, ge=0, le=1, description="Usual share of album pages without a title until earlier crawls measured it."
     )
+
+    @field_validator("crawl_allowed_hosts", "crawl_image_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """Hosts from a comma-separated string or a list, lower-cased, each a bare `name` or `name:port`."""
+        hosts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(hosts, list | tuple):
+            return hosts
+        cleaned = [str(host).strip().lower() for host in hosts if str(host).strip()]
+        for host in cleaned:
+            if any(mark in host for mark in ("/", "@", "?", "#", " ")):
+                raise ValueError(f"{host!r} is not a host name (give `name` or `name:port`, no scheme or path)")
+        return cleaned
 
     @field_validator("database_url")
     @classmethod

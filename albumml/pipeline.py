@@ -47,6 +47,8 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             continue
         if hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
+        if isinstance(value, list | tuple):  # list settings are read back comma-separated
+            value = ",".join(map(str, value))
         env[f"ALBUMML_{name.upper()}"] = str(value)
     return env
 

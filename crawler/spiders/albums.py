@@ -21,8 +21,10 @@ from crawler.archive import ARCHIVE_FLAG, ARCHIVE_META, ARCHIVED_AT_META
 from crawler.health import NO_MOODS, NO_TITLE, PAGES
 from crawler.incremental import cover_key_to_reuse, plan_album
 from crawler.items import AlbumItem, CrawlErrorItem, NotModifiedItem
+from crawler.middlewares import OutOfScopeError, count_refusal
 from crawler.parsed import PageDesign, ParsedAlbum, ParseError
 from crawler.parsers import album_id_from_url, detect_design, parse_album_page, parse_moods_themes, parse_review
+from crawler.scope import ScopePolicy, policy_for
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class AlbumsSpider(scrapy.Spider):
         self.states: dict[str, FetchState] = {}
         self.planned: set[str] = set()
         self.discovering = False  # whether the crawl finds its albums through robots.txt and sitemaps
+        self.scope: ScopePolicy | None = None  # set in start(); ScopeMiddleware refuses every request until then
 
     @property
     def albumml(self) -> Settings:
@@ -60,14 +63,16 @@ class AlbumsSpider(scrapy.Spider):
         log.info("the catalogue knows %d albums", len(self.states))
         start_url = self.start_url or self.albumml.crawl_start_url
         if self.urls_file:
-            for line in Path(self.urls_file).read_text().splitlines():
-                if line.strip():
-                    for request in self._album_requests(line.strip(), None):
-                        yield request
+            urls = [line.strip() for line in Path(self.urls_file).read_text().splitlines() if line.strip()]
+            self.scope = policy_for(self.albumml, [start_url] if start_url else urls)
+            for url in urls:
+                for request in self._album_requests(url, None):
+                    yield request
             return
         if not start_url:
             raise ValueError("no start URL: pass -a start_url=... or set ALBUMML_CRAWL_START_URL")
         self.start_url = start_url
+        self.scope = policy_for(self.albumml, [start_url])
         if album_id_from_url(start_url):
             for request in self._album_requests(start_url, None):
                 yield request
@@ -120,13 +125,18 @@ class AlbumsSpider(scrapy.Spider):
                 yield self._discovery_request(location)
                 continue
             for request in self._album_requests(location, _parse_lastmod(entry.get("lastmod"))):
-                planned += 1
+                planned += isinstance(request, scrapy.Request)
                 yield request
         self.crawler.stats.inc_value("albumml/albums_planned", planned)
 
-    def _album_requests(self, url: str, lastmod: datetime | None) -> Iterator[scrapy.Request]:
+    def _album_requests(self, url: str, lastmod: datetime | None) -> Iterator[scrapy.Request | CrawlErrorItem]:
         """One request per album (each album once, however often it is listed); redirects are followed to the
-        end, so a redirect loop is reported instead of silently deduplicated."""
+        end, so a redirect loop is reported instead of silently deduplicated. A URL out of scope is an error."""
+        refusal = self.scope.refusal(url) if self.scope is not None else None
+        if refusal is not None:
+            count_refusal(self.crawler, refusal)
+            yield CrawlErrorItem(url, refusal.reason, refusal.detail)
+            return
         album_id = album_id_from_url(url)
         if album_id is None or album_id in self.planned:
             return
@@ -251,6 +261,9 @@ class AlbumsSpider(scrapy.Spider):
     def on_subrequest_error(self, failure: Failure) -> Iterator[CrawlErrorItem]:
         """A 2023+ sub-request that failed after its retries: the album is not stored, so the next crawl retries it."""
         reason, detail = _describe_failure(failure)
+        if failure.check(OutOfScopeError):  # a refusal keeps its own reason
+            yield CrawlErrorItem(failure.request.url, reason, f"{detail}; album not stored")
+            return
         yield CrawlErrorItem(failure.request.url, "subrequest_failed", f"{reason}: {detail}; album not stored")
 
     def on_error(self, failure: Failure) -> Iterator[CrawlErrorItem]:
@@ -259,8 +272,10 @@ class AlbumsSpider(scrapy.Spider):
 
 
 def _describe_failure(failure: Failure, prefix: str = "") -> tuple[str, str]:
-    """A short reason code and a detail for a failed request."""
+    """A short reason code and a detail for a failed request (a refusal by the crawl's scope keeps its reason)."""
     value = failure.value
+    if failure.check(OutOfScopeError):
+        return value.reason, value.detail[:1000]
     if failure.check(HttpError):
         status = value.response.status
         reason = f"http_{status}"
