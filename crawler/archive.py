@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -44,6 +45,8 @@ ARCHIVED_AT_META = "albumml_archived_at"
 ARCHIVE_FLAG = "archive"
 # Our WARC extension field on response records: the value of ARCHIVE_META.
 KIND_HEADER = "WARC-Albumml-Kind"
+# zlib's default: about 3x faster than warcio's level 9 on album pages, for archives about 1% larger.
+GZIP_LEVEL = 6
 # Response headers that describe the bytes on the wire, not the decoded body the archive keeps.
 WIRE_HEADERS = {b"content-encoding", b"transfer-encoding", b"content-length"}
 
@@ -53,12 +56,13 @@ class NotArchivedError(Exception):
 
 
 class WarcFile:
-    """A gzip WARC file being written: request and response records, each pair linked by WARC-Concurrent-To."""
+    """A gzip WARC file being written: request and response records, each pair linked by WARC-Concurrent-To, each
+    record its own gzip member (as warcio writes them), compressed at zlib's default level rather than warcio's 9."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.file: IO[bytes] = path.open("wb")
-        self.writer = WARCWriter(self.file, gzip=True, warc_version="1.1")
+        self.writer = WARCWriter(BytesIO(), gzip=False, warc_version="1.1")  # builds records; _append writes them
         self.responses = 0
 
     def write(self, request: Request, response: Response, kind: str) -> None:
@@ -83,8 +87,21 @@ class WarcFile:
             length=0,
             http_headers=StatusAndHeaders(f"{request.method} {target} HTTP/1.1", request_headers, is_http_request=True),
         )
-        writer.write_request_response_pair(request_record, response_record)
+        # what warcio's write_request_response_pair does: the request names the response's URL, date and id
+        headers = response_record.rec_headers
+        request_record.rec_headers.replace_header("WARC-Target-URI", headers.get_header("WARC-Target-URI"))
+        request_record.rec_headers.replace_header("WARC-Date", headers.get_header("WARC-Date"))
+        request_record.rec_headers.add_header("WARC-Concurrent-To", headers.get_header("WARC-Record-ID"))
+        self._append(response_record)
+        self._append(request_record)
         self.responses += 1
+
+    def _append(self, record: Any) -> None:
+        """Write one record as one gzip member."""
+        plain = BytesIO()
+        WARCWriter(plain, gzip=False, warc_version="1.1").write_record(record)
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.file.write(compressor.compress(plain.getvalue()) + compressor.flush())
 
     def close(self) -> None:
         """Flush and close the file."""
