@@ -33,7 +33,9 @@ from warcio.warcwriter import WARCWriter
 
 from albumml.catalogue import open_catalogue
 from albumml.config import Settings
+from albumml.errors import AlbummlError
 from albumml.storage import open_store
+from crawler.pipelines import in_thread, with_database_retries
 
 log = logging.getLogger(__name__)
 
@@ -144,25 +146,22 @@ class ArchiveMiddleware:
         return self.warc
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
-        """Put the archive in the store and on the crawl run, in a thread (the reactor keeps serving meanwhile)."""
+        """Put the archive in the store and on the crawl run, off the reactor (it keeps serving meanwhile)."""
         if self.warc is None:
             return
-        self.warc.close()
+        warc = self.warc
+        warc.close()
         assert self.crawler.stats is not None
-        await run_in_thread(self._upload, self.warc, self.crawler.stats.get_value("albumml/run_id"))
-
-    def _upload(self, warc: WarcFile, run_id: int | None) -> None:
+        run_id = self.crawler.stats.get_value("albumml/run_id")
         try:
-            key = open_store(self.settings).put_archive(warc.path).key
+            key = (await in_thread(lambda: open_store(self.settings).put_archive(warc.path))).key
             if run_id is not None:
-                from crawler.pipelines import with_database_retries
-
                 catalogue = open_catalogue(self.settings)
-                with_database_retries(lambda: catalogue.set_crawl_archive(run_id, key))
-            log.info("archived %d responses of crawl run %s as %s", warc.responses, run_id, key)
-        except Exception:
-            log.exception("the archive of crawl run %s could not be stored; it stays at %s", run_id, warc.path)
+                await with_database_retries(lambda: catalogue.set_crawl_archive(run_id, key))
+        except (AlbummlError, OSError) as exc:
+            log.error("the archive of crawl run %s could not be stored (%s); it stays at %s", run_id, exc, warc.path)
             return
+        log.info("archived %d responses of crawl run %s as %s", warc.responses, run_id, key)
         warc.path.unlink(missing_ok=True)
 
 

@@ -74,11 +74,12 @@ def archived_pages(settings: Settings, catalogue: Catalogue, run_id: int, folder
 
 
 def site_pages(server: SiteServer) -> dict[str, bytes]:
-    """URL -> body of every album page and 2023 sub-request, as the site serves them."""
+    """URL -> body of every album page and 2023 sub-request (pages with their tabs rendered make none), as the site
+    serves them."""
     pages: dict[str, bytes] = {}
     for album in server.manifest.albums:
         url = served(album.url, server)
-        urls = [url] + ([f"{url}/moodsThemesAjax", f"{url}/reviewAjax"] if album.design == "2023" else [])
+        urls = [url] + ([f"{url}/moodsThemesAjax", f"{url}/reviewAjax"] if album.page_form == "subrequests" else [])
         for page in urls:
             with urllib.request.urlopen(page, timeout=10) as response:
                 pages[page] = response.read()
