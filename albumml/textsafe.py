@@ -51,9 +51,9 @@ MATPLOTLIB_PLAIN: dict[str, Any] = {"parse_math": False, "usetex": False}
 
 
 def for_terminal(text: object) -> str:
-    """`text` with escape sequences, control characters (but tab and newline) and bidi overrides removed."""
+    """`text` with escape sequences, control characters and bidi overrides removed; a tab becomes a space."""
     cleaned = _ESCAPE_SEQUENCE.sub("", str(text))
-    cleaned = _CONTROL.sub("", cleaned)
+    cleaned = _CONTROL.sub("", cleaned.replace("\t", " "))
     return _BIDI.sub("", cleaned)
 
 
