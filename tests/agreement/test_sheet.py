@@ -104,7 +104,7 @@ def test_files_that_are_not_sheets_are_named(tmp_path: Path) -> None:
         collect([], SAMPLE)
 
 
-FORMULA_MOODS = ("=HYPERLINK(\"https://evil.example\",\"x\")", "+1+2", "-sad", "@SUM(A1)", "'quoted", "Brash")
+FORMULA_MOODS = ('=HYPERLINK("https://evil.example","x")', "+1+2", "-sad", "@SUM(A1)", "'quoted", "Brash")
 
 
 def test_a_sheet_never_starts_a_cell_with_a_formula_and_reads_back_the_same(tmp_path: Path) -> None:
