@@ -29,7 +29,7 @@ def _handler(proxy: AuthProxy, upstream: str, expected: str) -> type[BaseHTTPReq
     target = urlsplit(upstream)
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: object) -> None:
             """Quiet: the test output is no place for access logs."""
 
         def _forward(self) -> None:
@@ -60,7 +60,7 @@ def _handler(proxy: AuthProxy, upstream: str, expected: str) -> type[BaseHTTPReq
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward  # noqa: N815 - the names http.server calls
 
     return Handler
 
