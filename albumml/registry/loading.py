@@ -6,6 +6,7 @@ from typing import Any
 
 from albumml.errors import TrackingError
 from albumml.models.bundle import MoodModel
+from albumml.urls import scrub
 
 
 def load_pyfunc(uri: str) -> Any:
@@ -16,8 +17,8 @@ def load_pyfunc(uri: str) -> Any:
         return mlflow.pyfunc.load_model(uri)
     except Exception as error:
         raise TrackingError(
-            f"model {uri!r} cannot be loaded ({type(error).__name__}: {error}); check the name and alias with "
-            "`albumml models list`, or train and register one first"
+            f"model {uri!r} cannot be loaded ({type(error).__name__}: {scrub(str(error))}); check the name and alias "
+            "with `albumml models list`, or train and register one first"
         ) from None
 
 

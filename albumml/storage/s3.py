@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from albumml.errors import ObjectNotFoundError, StoreError, StoreUnavailableError
 from albumml.storage.backends import Backend, ObjectInfo
+from albumml.urls import mask_url
 
 MISSING_BUCKET_CODES = {"NoSuchBucket"}
 MISSING_KEY_CODES = {"NoSuchKey", "404", "NotFound"}
@@ -52,7 +53,7 @@ class S3Backend(Backend):
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.endpoint_url = endpoint_url
-        self.url = f"s3://{bucket}/{self.prefix}" + (f" at {endpoint_url}" if endpoint_url else "")
+        self.url = f"s3://{bucket}/{self.prefix}" + (f" at {mask_url(endpoint_url)}" if endpoint_url else "")
 
     def _key(self, name: str) -> str:
         return self.prefix + name
