@@ -32,6 +32,7 @@ from albumml.report.build import run_report
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 from albumml.training.loop import Progress
+from albumml.urls import mask_url
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class CrawlOutcome:
     def problem(self, where: str | None = None) -> str:
         """Why a run that did not finish failed, in one line ("crawl run 7 of URL failed: the page design ...")."""
         summary = self.summary
-        head = f"crawl run {summary.get('id')}" + (f" of {where}" if where else "")
+        head = f"crawl run {summary.get('id')}" + (f" of {mask_url(where)}" if where else "")
         if summary.get("failure"):
             return f"{head} failed: {summary['failure']}"
         return f"{head} ended {summary.get('status')}"
@@ -142,7 +143,8 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, timeout_s: float = 6
     done = crawler_process(
         settings, {"command": "run", **asdict(request)}, show_stderr=request.progress, timeout_s=timeout_s
     )
-    return crawl_outcome(done, f"the crawl of {request.url or request.urls_file or 'the configured start URL'}")
+    where = mask_url(request.url) if request.url else request.urls_file or "the configured start URL"
+    return crawl_outcome(done, f"the crawl of {where}")
 
 
 @dataclass(frozen=True)
