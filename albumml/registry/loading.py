@@ -17,6 +17,7 @@ from typing import Any
 from albumml.errors import ModelError, TrackingError
 from albumml.models.bundle import MoodModel, load_bundle
 from albumml.models.pyfunc import BUNDLE_PATH
+from albumml.urls import scrub
 
 ALIAS_URI = re.compile(r"^models:/(?P<name>[^/@]+)@(?P<alias>[^/]+)$")
 VERSION_URI = re.compile(r"^models:/(?P<name>[^/@]+)/(?P<version>\d+)$")
@@ -35,8 +36,8 @@ class ModelSource:
 
 def _unusable(uri: str, error: Exception) -> TrackingError:
     return TrackingError(
-        f"model {uri!r} cannot be loaded ({type(error).__name__}: {error}); check the name and alias with "
-        "`albumml models list`, or train and register one first"
+        f"model {uri!r} cannot be loaded ({type(error).__name__}: {scrub(str(error))}); check the name and alias "
+        "with `albumml models list`, or train and register one first"
     )
 
 
@@ -117,7 +118,7 @@ def read_bundle(source: ModelSource, device: str = "cpu") -> MoodModel:
         except Exception as error:
             raise ModelError(
                 f"model {source.uri} has no readable mood-model bundle at {BUNDLE_PATH} ({type(error).__name__}: "
-                f"{error}); it was not logged by `albumml train`"
+                f"{scrub(str(error))}); it was not logged by `albumml train`"
             ) from None
         return load_bundle(Path(path), device, label=f"model {source.uri}")
 
