@@ -228,8 +228,10 @@ def _album(seed: int, index: int, album_id: str, artists: list[_Artist]) -> Site
 
 
 def album_paths(album: SiteAlbum) -> tuple[str, ...]:
-    """Every URL path that belongs to an album: its page, its 2023 fragments, its cover."""
-    fragments = (f"{album.path}/moodsThemesAjax", f"{album.path}/reviewAjax") if album.design == "2023" else ()
+    """Every URL path a crawl of the album asks for: its page, its 2023 fragments (unless the page has its tabs
+    rendered), its cover."""
+    subrequests = album.design == "2023" and not album.tabs_rendered
+    fragments = (f"{album.path}/moodsThemesAjax", f"{album.path}/reviewAjax") if subrequests else ()
     return (album.path, *fragments, album.cover.path)
 
 

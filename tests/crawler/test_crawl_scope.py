@@ -137,10 +137,9 @@ def test_a_hostile_site_cannot_send_the_crawl_elsewhere(tmp_path: Path, settings
         ("offsite_url", f"{OFFSITE}/album/elsewhere-mw0000000005"),
         ("offsite_url", f"{OFFSITE}/album/moved-mw0000000002"),
         ("offsite_url", f"{OFFSITE}/cover.jpg"),
-        ("offsite_url", f"{OFFSITE}{path_of(new.url)}/moodsThemesAjax"),
+        ("canonical_mismatch", hostile.url(path_of(new.url))),  # so its fragments are never asked for off the site
         ("forbidden_scheme", "file:///etc/passwd"),
         ("forbidden_scheme", f"{secret.parent.as_uri()}/album/secret-mw0000000006"),
-        ("forbidden_scheme", secret_url),
         ("forbidden_address", other.url("/sitemaps/local.xml")),
         ("forbidden_address", other.url("/album/next-door-mw0000000009")),
         ("forbidden_address", f"{METADATA}/latest/meta-data/sitemap.xml"),
