@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from albumml.config import Settings
 from albumml.errors import TrackingError
+
+RUN_ID = re.compile(r"[A-Za-z0-9][\w-]{0,255}", re.ASCII)  # MLflow's own rule: never a path, never '..'
+
+
+def is_run_id(text: str) -> bool:
+    """Whether `text` has the form of an MLflow run id (safe to use as a file name)."""
+    return RUN_ID.fullmatch(text) is not None
 
 
 def use_tracking(settings: Settings) -> str:
@@ -19,7 +27,13 @@ def use_tracking(settings: Settings) -> str:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", settings.s3_access_key_id)
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", settings.s3_secret_access_key.get_secret_value())
     if settings.mlflow_tracking_uri.startswith("sqlite:"):
-        settings.home.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.home.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise TrackingError(
+                f"cannot create the folder {settings.home} for the MLflow store ({error.strerror}); "
+                "set ALBUMML_HOME or ALBUMML_MLFLOW_TRACKING_URI to a writable place"
+            ) from None
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     mlflow.set_registry_uri(settings.mlflow_tracking_uri)
     try:
