@@ -150,7 +150,8 @@ class Settings(BaseSettings):
 def field_problems(error: ValidationError) -> str:
     """Pydantic's findings as one line: `field: what is wrong`, separated by semicolons."""
     return "; ".join(
-        f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+        ": ".join(filter(None, [".".join(map(str, e["loc"])), e["msg"].removeprefix("Value error, ")]))
+        for e in error.errors()
     )
 
 
