@@ -57,10 +57,11 @@ def parse_hidden(text: str) -> tuple[int, ...]:
 def checked_config(settings: Settings, snapshot: str, given: dict[str, Any]) -> TrainConfig:
     """The run's TrainConfig; a value it refuses, or CUDA asked for where there is none, is a usage error."""
     from albumml.training.config import resolve_train_config
-    from albumml.training.loop import resolve_device
 
     try:
         config = resolve_train_config(settings, snapshot, given)
+        from albumml.training.loop import resolve_device  # torch: only once the values themselves are sound
+
         resolve_device(config)
     except (ConfigError, TrainingError) as error:
         raise typer.BadParameter(str(error)) from None
@@ -125,7 +126,6 @@ def train(
     Options not given take the deployment's settings (ALBUMML_TRAIN_BACKBONE, ALBUMML_TRAIN_EPOCHS), then
     TrainConfig's defaults.
     """
-    from albumml.pipeline import train as run_training
     from albumml.training.config import parse_config
 
     if config_json is not None:
@@ -157,6 +157,8 @@ def train(
             "report": report,
         }
         config = checked_config(context.settings(), snapshot, given)
+    from albumml.pipeline import train as run_training
+
     with training_progress(progress and not as_json, config.epochs) as callbacks:
         result = run_training(context.settings(), config, resume=resume, progress=callbacks)
     evaluation = result.evaluation
