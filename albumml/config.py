@@ -7,19 +7,22 @@ production points the same fields at PostgreSQL, S3 and servers. Nothing else re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from albumml.errors import ConfigError
-from albumml.urls import mask_url_password, web_url_problem
+from albumml.urls import MASK, REDACTED, mask_url, strip_credentials, url_secrets, web_url_problem
 
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 MODEL_NAME_FORBIDDEN = ("'", '"', "\\", "/", ":")  # quotes break MLflow filters; MLflow refuses '/' and ':'
 DEFAULT_POSTGRES_DRIVER = "postgresql+psycopg2"  # SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql://
+# Where the real site's pages put their covers (and image placeholders): the crawl fetches images from these too.
+PRODUCTION_IMAGE_HOSTS = ("rovimusic.rovicorp.com", "cps-static.rovicorp.com", "fastly-gce.allmusic.com")
+HostList = Annotated[list[str], NoDecode]  # read from the environment as a comma-separated list
 
 
 class Settings(BaseSettings):
@@ -34,7 +37,13 @@ class Settings(BaseSettings):
     s3_region: str = Field("us-east-1", description="Region for S3 clients.")
     s3_access_key_id: str | None = Field(None, description="S3 key id; the AWS credential chain if unset.")
     s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret key.")
-    mlflow_tracking_uri: str = Field("", description="MLflow tracking URI; a SQLite store under home if unset.")
+    mlflow_tracking_uri: str = Field(
+        "",
+        description="MLflow tracking URI; a SQLite store under home if unset. A `user:password@` in it moves to "
+        "mlflow_username/mlflow_password, so the URI itself never carries credentials.",
+    )
+    mlflow_username: str | None = Field(None, description="User name of the MLflow server's basic auth.")
+    mlflow_password: SecretStr | None = Field(None, description="Password of the MLflow server's basic auth.")
     mlflow_experiment: str = Field("album-mood", description="MLflow experiment that training runs go to.")
     mlflow_artifact_location: str = Field(
         "", description="Artifact root of a new experiment; a folder under home for a local tracking store."
@@ -47,10 +56,20 @@ class Settings(BaseSettings):
         None, ge=1, description="This deployment's epoch budget when a run gives none; else TrainConfig's."
     )
     model_name: str = Field("album-mood", description="Registered model name in the MLflow registry.")
+    serve_path_root: Path | None = Field(
+        None,
+        description="Folder whose covers the served model may read by `path`; unset, a served model reads no "
+        "server-side file and takes covers as `bytes` only.",
+    )
     batch_job_queue: str = Field("", description="AWS Batch GPU job queue that `train --compute aws-batch` uses.")
     batch_job_definition: str = Field("", description="AWS Batch job definition (name, name:revision or ARN).")
     batch_region: str = Field("us-east-1", description="Region of the Batch queue.")
     batch_endpoint_url: str | None = Field(None, description="Batch API endpoint (moto, a VPC endpoint); AWS if unset.")
+    batch_mlflow_secret_arn: str = Field(
+        "",
+        description="Secrets Manager secret the job definition reads the MLflow credentials from (the infra stack's "
+        "MlflowCredentialsSecretArn output); credentials never travel in a job's environment.",
+    )
     batch_poll_max_s: float = Field(60.0, gt=0, description="Longest wait between two polls of a Batch job.")
     batch_timeout_s: int = Field(12 * 3600, ge=60, description="A Batch training job is cancelled after this long.")
     db_batch_size: int = Field(500, ge=1, le=50_000, description="Albums per catalogue upsert transaction.")
@@ -60,16 +79,35 @@ class Settings(BaseSettings):
     crawl_start_url: str = Field("", description="Site base, sitemap, robots.txt or album URL the crawl starts from.")
     crawl_user_agent: str = Field("albumml/0.1 (album mood research crawler)", description="User agent sent.")
     crawl_obey_robots: bool = Field(True, description="Obey robots.txt.")
-    crawl_concurrency_per_domain: int = Field(8, ge=1, le=64, description="Parallel requests per domain.")
-    crawl_download_delay_s: float = Field(0.0, ge=0, description="Minimum delay between requests to a domain.")
+    crawl_concurrency_per_domain: int = Field(
+        1, ge=1, le=64, description="Parallel requests per host (one at a time suits a third-party site)."
+    )
+    crawl_download_delay_s: float = Field(
+        1.0, ge=0, description="Least delay between two requests to one host (AutoThrottle never goes below it)."
+    )
     crawl_autothrottle: bool = Field(True, description="Adapt the request rate to the server's latency.")
     crawl_autothrottle_start_delay_s: float = Field(1.0, ge=0, description="AutoThrottle's first delay.")
-    crawl_autothrottle_target_concurrency: float = Field(4.0, gt=0, description="AutoThrottle's target concurrency.")
+    crawl_autothrottle_target_concurrency: float = Field(
+        1.0, gt=0, description="AutoThrottle's target of requests in flight per host."
+    )
     crawl_retry_times: int = Field(3, ge=0, le=10, description="Retries of a request after a 5xx or a timeout.")
     crawl_retry_backoff_s: float = Field(1.0, ge=0, description="First retry's delay; doubled on each retry.")
+    crawl_retry_after_max_s: float = Field(
+        120.0, ge=0, description="Longest wait a 429/503 `Retry-After` is honoured for; a longer one waits this long."
+    )
     crawl_timeout_s: float = Field(30.0, gt=0, description="Download timeout per request.")
+    crawl_allowed_hosts: HostList = Field(
+        [], description="Hosts of the site besides the start URL's (`name` or `name:port`, comma-separated)."
+    )
+    crawl_image_hosts: HostList = Field(
+        list(PRODUCTION_IMAGE_HOSTS), description="Hosts covers may come from (the real site's image CDNs)."
+    )
+    crawl_max_page_bytes: int = Field(
+        50_000_000, ge=1, description="Largest page, sitemap or sub-request accepted (sitemaps may be 50 MB)."
+    )
     crawl_max_cover_bytes: int = Field(20_000_000, ge=1, description="Largest cover download accepted.")
     crawl_max_cover_pixels: int = Field(40_000_000, ge=1, description="Decompression-bomb guard for covers.")
+    crawl_archive: bool = Field(True, description="Keep album pages and sub-requests of each run as a WARC archive.")
     crawl_min_cover_side: int = Field(64, ge=1, description="Smallest cover width or height accepted.")
     crawl_min_parsed_share: float = Field(
         0.5, ge=0, le=1, description="A crawl fails when a smaller share of the album pages it fetched parses."
@@ -91,6 +129,19 @@ class Settings(BaseSettings):
         0.05, ge=0, le=1, description="Usual share of album pages without a title until earlier crawls measured it."
     )
 
+    @field_validator("crawl_allowed_hosts", "crawl_image_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """Hosts from a comma-separated string or a list, lower-cased, each a bare `name` or `name:port`."""
+        hosts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(hosts, list | tuple):
+            return hosts
+        cleaned = [str(host).strip().lower() for host in hosts if str(host).strip()]
+        for host in cleaned:
+            if any(mark in host for mark in ("/", "@", "?", "#", " ")):
+                raise ValueError(f"{host!r} is not a host name (give `name` or `name:port`, no scheme or path)")
+        return cleaned
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -100,7 +151,7 @@ class Settings(BaseSettings):
             url = make_url(value)
         except ArgumentError as exc:
             raise ValueError(
-                f"cannot parse {mask_url_password(value)!r} as a database URL "
+                f"cannot parse {mask_url(value)!r} as a database URL "
                 "(expected e.g. postgresql+psycopg2://user:pass@host:5432/albumml or sqlite:///path.db)"
             ) from exc
         if url.get_backend_name() not in SUPPORTED_DATABASES:
@@ -143,10 +194,30 @@ class Settings(BaseSettings):
     @classmethod
     def _check_store_url(cls, value: str) -> str:
         if "://" in value and not value.startswith(("file://", "s3://")):
-            raise ValueError(f"store URL {value!r} must be a folder path, file://... or s3://bucket/prefix")
+            raise ValueError(f"store URL {mask_url(value)!r} must be a folder path, file://... or s3://bucket/prefix")
         if value.startswith("s3://") and not value[len("s3://") :].split("/", 1)[0]:
-            raise ValueError(f"store URL {value!r} names no bucket (expected s3://bucket/prefix)")
+            raise ValueError(f"store URL {mask_url(value)!r} names no bucket (expected s3://bucket/prefix)")
         return value
+
+    @field_validator("mlflow_tracking_uri", "s3_endpoint_url", "batch_endpoint_url", "mlflow_artifact_location")
+    @classmethod
+    def _check_readable_url(cls, value: str | None) -> str | None:
+        """A URL that cannot be parsed fails here, redacted, instead of deep inside a client library."""
+        if value and "://" in value and mask_url(value) == REDACTED:
+            raise ValueError(f"{REDACTED} cannot be read as a URL (check its brackets, port and special characters)")
+        return value
+
+    @model_validator(mode="after")
+    def _move_tracking_credentials(self) -> Settings:
+        """Credentials in the tracking URI become the username/password settings; the URI keeps none."""
+        if "@" not in self.mlflow_tracking_uri or "://" not in self.mlflow_tracking_uri:
+            return self
+        bare, user, password = strip_credentials(self.mlflow_tracking_uri)
+        self.mlflow_tracking_uri = bare
+        self.mlflow_username = self.mlflow_username or user
+        if self.mlflow_password is None and password is not None:
+            self.mlflow_password = SecretStr(password)
+        return self
 
     @model_validator(mode="after")
     def _fill_defaults_under_home(self) -> Settings:
@@ -161,15 +232,24 @@ class Settings(BaseSettings):
             self.mlflow_artifact_location = (self.home / "mlartifacts").as_uri()
         return self
 
+    def secrets(self) -> list[str]:
+        """Every secret value the settings hold, so a message that quotes a library's error can scrub them."""
+        values = [v.get_secret_value() for v in (self.mlflow_password, self.s3_secret_access_key) if v is not None]
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                values.extend(url_secrets(value))
+        return [value for value in values if value]
+
     def masked(self) -> dict[str, Any]:
         """Effective settings with passwords and secret keys masked, for printing and logging."""
         shown: dict[str, Any] = {}
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr):
-                value = "***" if value.get_secret_value() else ""
-            elif isinstance(value, str) and "://" in value:
-                value = mask_url_password(value)
+                value = MASK if value.get_secret_value() else ""
+            elif isinstance(value, str) and ("://" in value or "@" in value):
+                value = mask_url(value)
             elif isinstance(value, Path):
                 value = str(value)
             shown[name] = value

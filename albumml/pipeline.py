@@ -14,6 +14,7 @@ import sys
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from albumml.catalogue import open_catalogue
@@ -29,7 +30,7 @@ from albumml.report.build import run_report
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 from albumml.training.loop import Progress
-from albumml.urls import web_url_problem
+from albumml.urls import mask_url, web_url_problem
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             continue
         if hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
+        if isinstance(value, list | tuple):  # list settings are read back comma-separated
+            value = ",".join(map(str, value))
         env[f"ALBUMML_{name.upper()}"] = str(value)
     return env
 
@@ -70,7 +73,7 @@ class CrawlOutcome:
     def problem(self, where: str | None = None) -> str:
         """Why a run that did not finish failed, in one line ("crawl run 7 of URL failed: the page design ...")."""
         summary = self.summary
-        head = f"crawl run {summary.get('id')}" + (f" of {where}" if where else "")
+        head = f"crawl run {summary.get('id')}" + (f" of {mask_url(where)}" if where else "")
         if summary.get("failure"):
             return f"{head} failed: {summary['failure']}"
         return f"{head} ended {summary.get('status')}"
@@ -149,13 +152,37 @@ def run_crawl(settings: Settings, request: CrawlRequest, *, timeout_s: float = 6
     done = crawler_process(
         settings, {"command": "run", **asdict(request)}, show_stderr=request.progress, timeout_s=timeout_s
     )
+    where = mask_url(request.url) if request.url else request.urls_file or "the configured start URL"
+    return crawl_outcome(done, f"the crawl of {where}")
+
+
+@dataclass(frozen=True)
+class ReparseRequest:
+    """Which archived crawl runs to re-parse: one run, the runs started since a date, or (neither) all."""
+
+    run_id: int | None = None
+    since: datetime | None = None
+    progress: bool = False
+    log_level: str = "WARNING"
+
+
+def run_reparse(settings: Settings, request: ReparseRequest, *, timeout_s: float = 6 * 3600) -> CrawlOutcome:
+    """Re-parses archived responses in the crawler's own process, into a new crawl run; fetches nothing."""
+    payload = {**asdict(request), "since": request.since.isoformat() if request.since else None}
+    done = crawler_process(
+        settings, {"command": "reparse", **payload}, show_stderr=request.progress, timeout_s=timeout_s
+    )
+    return crawl_outcome(done, "the re-parse")
+
+
+def crawl_outcome(done: Finished, what: str) -> CrawlOutcome:
+    """The summary a crawler process printed, or CrawlFailedError with its own one-line error."""
     summary = last_json_line(done.stdout)
     if summary is None:
-        where = request.url or request.urls_file or "the configured start URL"
         last = ((done.stderr or "").strip().splitlines() or ["see its output above"])[-1]
         if last.startswith("error: "):  # the crawler's own one-line error says it best
             raise CrawlFailedError(last.removeprefix("error: "))
-        raise CrawlFailedError(f"the crawl of {where} exited {done.returncode} with no summary: {last}")
+        raise CrawlFailedError(f"{what} exited {done.returncode} with no summary: {last}")
     return CrawlOutcome(summary, done.returncode == 0)
 
 

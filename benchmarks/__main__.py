@@ -19,7 +19,7 @@ from benchmarks.harness import RESULTS, Figure, Report, peak_memory
 STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "catalogue": (bench_catalogue.run, {"albums": 1_000, "orm_albums": 100}),
     "store": (bench_store.run, {"objects": 40}),
-    "crawl": (bench_crawl.run, {"albums": 40}),
+    "crawl": (bench_crawl.run, {"albums": 40, "rounds": 1}),
     "models": (bench_models.run, {"covers": 32, "pyfunc_requests": 3}),
     "flows": (bench_flows.run, {"albums": 120, "epochs": 2, "rounds": 1}),
     "scale": (bench_scale.run, {"albums": 2_000, "covers": 20}),

@@ -23,7 +23,7 @@ from albumml.pipeline import train
 from albumml.registry.gate import register
 from albumml.training.config import resolve_train_config
 from benchmarks.harness import Figure, Report
-from sample_site import Faults, generate_site, serving
+from sample_site import FAST_CRAWL_SETTINGS, Faults, generate_site, serving
 from tests.support.services import prefect_server
 
 
@@ -84,7 +84,8 @@ def run(report: Report, *, albums: int = 300, epochs: int = 15, rounds: int = 2)
         with (
             prefect_server(root / "prefect") as api,
             serving(root / "site") as site,
-            mock.patch.dict(os.environ, {**quiet, "PREFECT_API_URL": api}),
+            # both sides crawl our simulator with its fast settings (the defaults are polite to a real site)
+            mock.patch.dict(os.environ, {**quiet, **FAST_CRAWL_SETTINGS, "PREFECT_API_URL": api}),
         ):
             warm_up(root / "warm-up")
             with_prefect, without = float("inf"), float("inf")

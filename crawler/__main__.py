@@ -2,7 +2,7 @@
 
 Twisted's reactor cannot restart inside one process, so `albumml crawl` and the nightly flow start a crawl here, in a
 fresh process, with one JSON request (`albumml.pipeline.CrawlRequest`); the answer is one JSON line on stdout, and
-the exit status says whether the crawl finished. People use `albumml crawl run|parse-page`.
+the exit status says whether the crawl finished. People use `albumml crawl run|reparse|parse-page`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import json
 import os
 import signal
 import sys
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from albumml.catalogue.models import CRAWL_COUNTS
-from albumml.config import load_settings
+from albumml.config import Settings, load_settings
 from albumml.errors import AlbummlError
 
 
@@ -37,7 +37,6 @@ def die_with_parent(parent_pid: object) -> None:
 
 def run(request: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """Crawl as the request says; returns the run's summary and whether it finished."""
-    from albumml.catalogue import open_catalogue
     from crawler.runner import run_crawl
 
     settings = load_settings()
@@ -49,6 +48,29 @@ def run(request: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         progress=bool(request.get("progress")),
         log_level=str(request.get("log_level") or "WARNING"),
     )
+    return run_summary(settings, stats)
+
+
+def reparse(request: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Re-parse archived responses as the request says (`run_id` or `since`); the new run's summary, finished."""
+    from crawler.runner import run_reparse
+
+    settings = load_settings()
+    since = request.get("since")
+    stats = run_reparse(
+        settings,
+        run_id=request.get("run_id"),
+        since=datetime.fromisoformat(since) if since else None,
+        progress=bool(request.get("progress")),
+        log_level=str(request.get("log_level") or "WARNING"),
+    )
+    return run_summary(settings, stats)
+
+
+def run_summary(settings: Settings, stats: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The crawl run's summary (counts from the catalogue, the rest from Scrapy's stats) and whether it finished."""
+    from albumml.catalogue import open_catalogue
+
     run_id = stats.get("albumml/run_id")
     found = open_catalogue(settings).crawl_run(run_id) if run_id is not None else None
     if found is None:
@@ -60,7 +82,11 @@ def run(request: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         errors_by_reason=reasons,
         albums_skipped=stats.get("albumml/plan/unchanged", 0),
         seconds=stats.get("elapsed_time_seconds", 0),
+        source=crawl.source,
+        archive_key=crawl.archive_key,
     )
+    if "albumml/pages_reparsed" in stats:
+        summary["pages_reparsed"] = stats["albumml/pages_reparsed"]
     return summary, crawl.status == "finished"
 
 
@@ -102,13 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     try:
         request = json.loads(arguments[0]) if len(arguments) == 1 else None
-        if not isinstance(request, dict) or request.get("command") not in ("run", "parse-page"):
-            raise AlbummlError("python -m crawler takes one JSON request; people run `albumml crawl run|parse-page`")
+        if not isinstance(request, dict) or request.get("command") not in ("run", "reparse", "parse-page"):
+            raise AlbummlError(
+                "python -m crawler takes one JSON request; people run `albumml crawl run|reparse|parse-page`"
+            )
         die_with_parent(request.get("parent_pid"))
         if request["command"] == "parse-page":
             print(json.dumps(parse_page(request), ensure_ascii=False))
             return 0
-        summary, finished = run(request)
+        summary, finished = (reparse if request["command"] == "reparse" else run)(request)
     except (AlbummlError, json.JSONDecodeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -116,6 +116,7 @@ class CataloguePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.settings: Settings = crawler.settings["ALBUMML_SETTINGS"]
+        self.reparse = crawler.settings.getbool("ALBUMML_REPARSE")  # archived pages: nothing was fetched
         self.catalogue: Catalogue | None = None
         self.run_id: int | None = None
         self.moods: dict[str, MoodTag] = {}
@@ -137,7 +138,7 @@ class CataloguePipeline:
         await with_database_retries(lambda: catalogue.upsert_vocabulary(moods, themes))
         self.moods = {tag.id: tag for tag in moods}
         self.themes = {tag.id: tag for tag in themes}
-        source = getattr(self.crawler.spider, "start_url", None)
+        source = self.crawler.settings.get("ALBUMML_RUN_SOURCE") or getattr(self.crawler.spider, "start_url", None)
         self.run_id = await with_database_retries(lambda: catalogue.start_crawl_run(source))
         self.crawler.stats.set_value("albumml/run_id", self.run_id)
 
@@ -198,7 +199,7 @@ class CataloguePipeline:
         assert self.catalogue is not None
         if batch.albums:
             try:
-                _count(batch, self.catalogue.upsert_albums(batch.albums))
+                _count(batch, self.catalogue.upsert_albums(batch.albums, refresh_unchanged=not self.reparse))
             except CatalogueWriteError:
                 self._write_one_by_one(batch)
             batch.albums = []
@@ -216,7 +217,7 @@ class CataloguePipeline:
         assert self.catalogue is not None
         for record in batch.albums:
             try:
-                _count(batch, self.catalogue.upsert_albums([record]))
+                _count(batch, self.catalogue.upsert_albums([record], refresh_unchanged=not self.reparse))
             except CatalogueWriteError as exc:
                 batch.errors.append(CrawlErrorRecord(url=record.url, reason="write_failed", detail=str(exc)))
 

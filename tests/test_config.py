@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from albumml.config import Settings, load_settings
 from albumml.errors import ConfigError
@@ -78,3 +79,49 @@ def test_masked_hides_passwords_and_secret_keys() -> None:
     assert "hunter2" not in text and "very-secret" not in text and "mlpass" not in text
     assert shown["database_url"] == "postgresql+psycopg2://albumml:***@db:5432/albumml"
     assert shown["s3_secret_access_key"] == "***"
+
+
+# ---------------------------------------------------------------- secrets never print
+
+
+def test_tracking_uri_credentials_move_to_their_own_settings() -> None:
+    settings = load_settings(mlflow_tracking_uri="https://al%40ice:S3cr%2Ft@[::1]:5000/mlflow")
+    assert settings.mlflow_tracking_uri == "https://[::1]:5000/mlflow"
+    assert settings.mlflow_username == "al@ice"
+    assert settings.mlflow_password is not None and settings.mlflow_password.get_secret_value() == "S3cr/t"
+    assert "S3cr" not in repr(settings)
+
+
+def test_explicit_credentials_win_over_those_in_the_uri() -> None:
+    settings = load_settings(
+        mlflow_tracking_uri="https://old:OLD@h", mlflow_username="new", mlflow_password=SecretStr("NEW")
+    )
+    assert (settings.mlflow_tracking_uri, settings.mlflow_username) == ("https://h", "new")
+    assert settings.mlflow_password is not None and settings.mlflow_password.get_secret_value() == "NEW"
+
+
+def test_masked_settings_hold_no_secret_in_any_form() -> None:
+    settings = load_settings(
+        database_url="postgresql://u:DBPW@h/db?password=QPW&sslpassword=SSLPW",
+        mlflow_tracking_uri="https://u:MLPW@h/?token=TOK",
+        s3_secret_access_key=SecretStr("S3KEY"),
+        crawl_start_url="https://site.example/?sig=SIG",
+    )
+    shown = str(settings.masked())
+    for secret in ("DBPW", "QPW", "SSLPW", "MLPW", "TOK", "S3KEY", "SIG"):
+        assert secret not in shown
+        assert secret in settings.secrets()
+    assert settings.masked()["mlflow_password"] == "***"
+
+
+@pytest.mark.parametrize("uri", ["http://u:SECRET@[::1", "http://u:SECRET@h:port/", "http://u:SE/CRET@h"])
+def test_an_unparsable_tracking_uri_is_a_config_error_that_shows_no_part_of_it(uri: str) -> None:
+    with pytest.raises(ConfigError, match="ALBUMML_MLFLOW_TRACKING_URI") as raised:
+        load_settings(mlflow_tracking_uri=uri)
+    assert "SECRET" not in str(raised.value) and "CRET" not in str(raised.value)
+
+
+def test_an_unparsable_database_url_is_masked_in_its_error() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(database_url="postgresql://u:SECRET@[::1/db")
+    assert "SECRET" not in str(raised.value)

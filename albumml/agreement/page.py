@@ -7,10 +7,10 @@ exports them as a sheet CSV through a download link built in the page.
 from __future__ import annotations
 
 import json
-from html import escape
 
 from albumml.agreement.page_assets import SCRIPT, STYLE
 from albumml.agreement.sample import Sample
+from albumml.textsafe import for_html
 
 
 def _data(sample: Sample) -> str:
@@ -20,9 +20,9 @@ def _data(sample: Sample) -> str:
 
 def _cover(number: int, album_id: str, cover: str) -> str:
     return (
-        f'<article class="cover" id="cover-{number}" data-album="{escape(album_id)}" tabindex="0">'
-        f'<img src="{escape(cover)}" alt="cover {number}" loading="lazy">'
-        f'<div class="meta">{number}. {escape(album_id)}</div><div class="chosen"></div></article>'
+        f'<article class="cover" id="cover-{number}" data-album="{for_html(album_id)}" tabindex="0">'
+        f'<img src="{for_html(cover)}" alt="cover {number}" loading="lazy">'
+        f'<div class="meta">{number}. {for_html(album_id)}</div><div class="chosen"></div></article>'
     )
 
 
@@ -30,7 +30,8 @@ def render_page(sample: Sample) -> str:
     """The page's HTML."""
     covers = "\n".join(_cover(i, c.album_id, c.cover) for i, c in enumerate(sample.covers, start=1))
     chips = "\n".join(
-        f'<button type="button" class="chip" data-mood="{escape(mood)}" aria-pressed="false">{escape(mood)}</button>'
+        f'<button type="button" class="chip" data-mood="{for_html(mood)}" aria-pressed="false">'
+        f"{for_html(mood)}</button>"
         for mood in sample.vocabulary
     )
     return f"""<!DOCTYPE html>
@@ -38,13 +39,13 @@ def render_page(sample: Sample) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Rate album covers: sample {escape(sample.id)}</title>
+<title>Rate album covers: sample {for_html(sample.id)}</title>
 <style>{STYLE}</style>
 </head>
 <body>
 <header>
 <h1>Which moods does each cover convey?</h1>
-<p>Sample {escape(sample.id)} of snapshot {escape(sample.snapshot_id)}: {len(sample.covers)} covers,
+<p>Sample {for_html(sample.id)} of snapshot {for_html(sample.snapshot_id)}: {len(sample.covers)} covers,
 {len(sample.vocabulary)} moods. Click a cover, then the moods it conveys; type in the filter box to find one
 (Enter picks the first match). Choices are kept in this browser. When done, enter your name and export the sheet.</p>
 </header>
@@ -54,7 +55,7 @@ def render_page(sample: Sample) -> str:
 </section>
 <aside id="panel">
 <label>Your name <input id="rater" autocomplete="name"></label>
-<img id="active-image" src="{escape(sample.covers[0].cover)}" alt="the cover being rated">
+<img id="active-image" src="{for_html(sample.covers[0].cover)}" alt="the cover being rated">
 <p id="active"></p>
 <input id="filter" type="search" placeholder="Filter moods" aria-label="filter moods">
 <div id="moods" role="group" aria-label="moods">

@@ -1,5 +1,9 @@
 """The rating page's stylesheet and script, inlined so the page works from file:// with no server or network."""
 
+import json
+
+from albumml.textsafe import CSV_FORMULA_STARTS, CSV_QUOTE
+
 STYLE = """
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.4 system-ui, sans-serif; color: #1d1d1f; background: #f5f5f7; }
@@ -34,9 +38,16 @@ SCRIPT = """
 "use strict";
 const COLUMNS = ["sample_id", "snapshot_id", "vocabulary_id", "album_id", "cover_key", "cover", "rater", "moods"];
 const SEPARATOR = ";";
+const FORMULA_STARTS = __FORMULA_STARTS__;
+const CSV_QUOTE = __CSV_QUOTE__;
+
+function formulaSafe(text) {
+  const guarded = [...FORMULA_STARTS, CSV_QUOTE].some((start) => text.startsWith(start));
+  return guarded ? CSV_QUOTE + text : text;
+}
 
 function csvField(value) {
-  const text = String(value === undefined || value === null ? "" : value);
+  const text = formulaSafe(String(value === undefined || value === null ? "" : value));
   return /[",\\r\\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
 }
 
@@ -168,4 +179,4 @@ function start() {
 if (typeof document !== "undefined") {
   start();
 }
-"""
+""".replace("__FORMULA_STARTS__", json.dumps(CSV_FORMULA_STARTS)).replace("__CSV_QUOTE__", json.dumps(CSV_QUOTE))

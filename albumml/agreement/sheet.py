@@ -1,7 +1,8 @@
 """Rating sheets: one CSV row per (cover, rater), moods separated by ';', stamped with the sample and vocabulary.
 
 A sheet holds one rater or several (the `rater` column; a blank one means the file's name). A row whose moods are
-blank is a cover that rater did not label. Sheets of one sample are scored together, whoever wrote them.
+blank is a cover that rater did not label. Sheets of one sample are scored together, whoever wrote them. A cell
+that a spreadsheet would run as a formula is written behind a quote, and read back without it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from albumml.agreement.kappa import did_you_mean
 from albumml.agreement.sample import PAGE_FILE, SAMPLE_FILE, Sample
 from albumml.errors import AgreementError
+from albumml.textsafe import for_csv_row, from_csv_cell
 
 COLUMNS = ("sample_id", "snapshot_id", "vocabulary_id", "album_id", "cover_key", "cover", "rater", "moods")
 SEPARATOR = ";"
@@ -49,16 +51,18 @@ def write_sheet(
         for cover in sample.covers:
             moods = SEPARATOR.join(labels.get(cover.album_id, ()))
             writer.writerow(
-                [
-                    sample.id,
-                    sample.snapshot_id,
-                    sample.vocabulary_id,
-                    cover.album_id,
-                    cover.cover_key,
-                    cover.cover,
-                    rater,
-                    moods,
-                ]
+                for_csv_row(
+                    [
+                        sample.id,
+                        sample.snapshot_id,
+                        sample.vocabulary_id,
+                        cover.album_id,
+                        cover.cover_key,
+                        cover.cover,
+                        rater,
+                        moods,
+                    ]
+                )
             )
 
 
@@ -80,7 +84,8 @@ def read_sheet(path: Path) -> list[Rating]:
             f"sheet.csv ({', '.join(COLUMNS)})"
         )
     ratings = []
-    for row in reader:
+    for raw in reader:
+        row = {column: from_csv_cell(value) if isinstance(value, str) else value for column, value in raw.items()}
         moods = tuple(mood.strip() for mood in (row["moods"] or "").split(SEPARATOR) if mood.strip())
         ratings.append(
             Rating(

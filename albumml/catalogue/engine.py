@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from albumml.errors import CatalogueError, DatabaseUnavailableError, SchemaOutOfDateError
-from albumml.urls import mask_url_password
+from albumml.urls import mask_url, scrub, url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def _ensure_sqlite_folder(database: str | None, database_url: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CatalogueError(
-            f"cannot create the folder {folder} for the SQLite catalogue {database_url}: {exc.strerror}; "
+            f"cannot create the folder {folder} for the SQLite catalogue {mask_url(database_url)}: {exc.strerror}; "
             "set ALBUMML_HOME or ALBUMML_DATABASE_URL to a writable place"
         ) from exc
 
@@ -76,8 +76,8 @@ def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> Non
 
 
 def describe(engine: Engine) -> str:
-    """The engine's URL with the password masked."""
-    return mask_url_password(engine.url.render_as_string(hide_password=False))
+    """The engine's URL with its password and secret query parameters masked."""
+    return mask_url(engine.url.render_as_string(hide_password=False))
 
 
 @contextmanager
@@ -86,7 +86,7 @@ def database_errors(engine: Engine) -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
-        message = _first_line(exc)
+        message = _first_line(engine, exc)
         if exc.connection_invalidated or _is_connection_failure(exc):
             raise DatabaseUnavailableError(
                 f"cannot reach the catalogue at {describe(engine)}: {message}. "
@@ -97,14 +97,14 @@ def database_errors(engine: Engine) -> Iterator[None]:
             raise _schema_error(engine, message) from exc
         raise CatalogueError(f"the catalogue at {describe(engine)} failed: {message}") from exc
     except ProgrammingError as exc:
-        message = _first_line(exc)
+        message = _first_line(engine, exc)
         if any(marker in message for marker in MISSING_TABLE_MARKERS):
             raise _schema_error(engine, message) from exc
         raise
     except DBAPIError as exc:
         if exc.connection_invalidated:
             raise DatabaseUnavailableError(
-                f"lost the connection to the catalogue at {describe(engine)}: {_first_line(exc)}"
+                f"lost the connection to the catalogue at {describe(engine)}: {_first_line(engine, exc)}"
             ) from exc
         raise
 
@@ -120,5 +120,11 @@ def _is_connection_failure(exc: OperationalError) -> bool:
     return any(marker in text for marker in CONNECTION_FAILURE_MARKERS)
 
 
-def _first_line(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+def _first_line(engine: Engine, exc: DBAPIError) -> str:
+    """The driver's message, first line, with the URL's password and secret query values scrubbed."""
+    line = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    return scrub(line, _secrets(engine))
+
+
+def _secrets(engine: Engine) -> list[str]:
+    return [str(engine.url.password or ""), *url_secrets(engine.url.render_as_string(hide_password=False))]

@@ -158,14 +158,18 @@ class Catalogue:
         """Where the catalogue lives, password masked."""
         return describe(self.engine)
 
-    def upsert_albums(self, records: Sequence[AlbumRecord]) -> UpsertResult:
-        """Insert or update albums in batches; each batch (albums, moods, themes) commits or rolls back whole."""
+    def upsert_albums(self, records: Sequence[AlbumRecord], *, refresh_unchanged: bool = True) -> UpsertResult:
+        """Insert or update albums in batches; each batch (albums, moods, themes) commits or rolls back whole.
+
+        Albums whose content is unchanged get their fetch metadata refreshed, unless `refresh_unchanged` is False
+        (a re-parse of archived pages fetched nothing): then they are only counted.
+        """
         result = UpsertResult()
         for batch in _batches(_last_wins(records), self.batch_size):
-            result += self._upsert_batch(batch)
+            result += self._upsert_batch(batch, refresh_unchanged)
         return result
 
-    def _upsert_batch(self, records: Sequence[AlbumRecord]) -> UpsertResult:
+    def _upsert_batch(self, records: Sequence[AlbumRecord], refresh_unchanged: bool = True) -> UpsertResult:
         ids = [record.id for record in records]
         hashes = {record.id: record.content_hash() for record in records}
         with database_errors(self.engine):
@@ -177,7 +181,7 @@ class Catalogue:
                     rewritten = [r for r in records if known.get(r.id) != hashes[r.id]]
                     vocabulary = self._unconfirmed_vocabulary(rewritten)
                     self._write_vocabulary(connection, vocabulary)
-                    self._upsert_album_rows(connection, records, hashes)
+                    self._upsert_album_rows(connection, records if refresh_unchanged else rewritten, hashes)
                     self._replace_links(connection, rewritten, [r.id for r in rewritten if r.id in known])
             except IntegrityError as exc:
                 raise CatalogueWriteError(
@@ -320,6 +324,23 @@ class Catalogue:
             session.add(run)
             session.flush()
             return run.id
+
+    def set_crawl_archive(self, run_id: int, archive_key: str) -> None:
+        """Record the store key of a crawl run's WARC archive."""
+        with database_errors(self.engine), self.engine.begin() as connection:
+            connection.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(archive_key=archive_key))
+
+    def archived_runs(self, *, run_id: int | None = None, since: datetime | None = None) -> list[CrawlRun]:
+        """Crawl runs with an archive, newest first: one run, or those started at or after `since`, or all."""
+        query = select(CrawlRun).where(CrawlRun.archive_key.is_not(None)).order_by(CrawlRun.id.desc())
+        if run_id is not None:
+            query = query.where(CrawlRun.id == run_id)
+        if since is not None:
+            query = query.where(CrawlRun.started_at >= since)
+        with database_errors(self.engine), Session(self.engine, expire_on_commit=False) as session:
+            runs = list(session.execute(query).scalars())
+            session.expunge_all()
+            return runs
 
     def finish_crawl_run(
         self,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from albumml import __version__
 from albumml.cli import (
@@ -25,6 +24,7 @@ from albumml.cli import (
 )
 from albumml.cli.console import error_console, setup_logging
 from albumml.errors import AlbummlError
+from albumml.textsafe import for_rich
 
 app = typer.Typer(
     name="albumml",
@@ -74,5 +74,5 @@ def main() -> None:
     try:
         app()
     except AlbummlError as exc:
-        error_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        error_console.print(f"[bold red]error:[/] {for_rich(exc)}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None

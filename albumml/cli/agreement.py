@@ -9,6 +9,7 @@ import typer
 
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, print_json
+from albumml.textsafe import for_rich
 
 if TYPE_CHECKING:
     from albumml.agreement import PairAgreement, StudyReport
@@ -67,14 +68,17 @@ def sample(
         )
         return
     console.print(
-        f"sample [bold]{chosen.id}[/]: {len(chosen.covers)} covers from the {split} split of snapshot "
-        f"{chosen.snapshot_id} (seed {seed}), {len(chosen.vocabulary)} moods, in {folder}",
+        f"sample [bold]{for_rich(chosen.id)}[/]: {len(chosen.covers)} covers from the {for_rich(split)} split of "
+        f"snapshot {for_rich(chosen.snapshot_id)} (seed {seed}), {len(chosen.vocabulary)} moods, in {for_rich(folder)}",
         soft_wrap=True,
     )
     if drawn.skipped:
-        console.print(f"{len(drawn.skipped)} albums skipped for an unreadable cover: {', '.join(drawn.skipped)}")
+        console.print(
+            f"{len(drawn.skipped)} albums skipped for an unreadable cover: {for_rich(', '.join(drawn.skipped))}"
+        )
     console.print(
-        f"raters open {folder / PAGE_FILE} (or fill a copy of {SHEET_FILE}, moods separated by ';'); then run "
+        f"raters open {for_rich(folder / PAGE_FILE)} (or fill a copy of {SHEET_FILE}, moods separated by ';'); "
+        "then run "
         f"`albumml agreement score <their sheets>`",
         soft_wrap=True,
     )
@@ -120,9 +124,9 @@ def _per_mood_table(pair: PairAgreement) -> None:
 def _print_report(report: StudyReport, sample_id: str, snapshot_id: str, per_mood: bool) -> None:
     from albumml.agreement.kappa import BANDS
 
-    dropped = ", ".join(f"{rater}: {len(covers)}" for rater, covers in report.dropped.items())
+    dropped = for_rich(", ".join(f"{rater}: {len(covers)}" for rater, covers in report.dropped.items()))
     console.print(
-        f"sample [bold]{sample_id}[/] (snapshot {snapshot_id}, {len(report.vocabulary)} moods): "
+        f"sample [bold]{for_rich(sample_id)}[/] (snapshot {for_rich(snapshot_id)}, {len(report.vocabulary)} moods): "
         f"{len(report.covers)} covers scored"
         + (f", {report.dropped_covers} dropped as not labelled by every rater ({dropped})" if dropped else ""),
         soft_wrap=True,
@@ -151,7 +155,7 @@ def _print_report(report: StudyReport, sample_id: str, snapshot_id: str, per_moo
     if report.model is not None:
         unknown = len(report.model_unknown_moods)
         console.print(
-            f"model {report.model}: its top-k moods, k {report.k_rule}"
+            f"model {for_rich(report.model)}: its top-k moods, k {for_rich(report.k_rule)}"
             + (f"; {unknown} of the sample's moods are unknown to it and never chosen" if unknown else ""),
             soft_wrap=True,
         )

@@ -11,6 +11,7 @@ import typer
 
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, error_console, print_json, progress_bar
+from albumml.textsafe import for_rich
 
 if TYPE_CHECKING:
     from albumml.recommend import Progress as Callbacks
@@ -100,10 +101,14 @@ def mood_space(
             rows,
         )
     )
-    console.print(f"model {space.model_uri}  snapshot {space.snapshot_id}", soft_wrap=True)
-    console.print(f"wrote {space.png_path} and {space.html_path} (interactive, opens offline)", soft_wrap=True)
+    console.print(f"model {for_rich(space.model_uri)}  snapshot {for_rich(space.snapshot_id)}", soft_wrap=True)
+    console.print(
+        f"wrote {for_rich(space.png_path)} and {for_rich(space.html_path)} (interactive, opens offline)", soft_wrap=True
+    )
     for album_id, reason in space.skipped.items():
-        error_console.print(f"[yellow]left off[/] {album_id}: its cover could not be read ({reason})")
+        error_console.print(
+            f"[yellow]left off[/] {for_rich(album_id)}: its cover could not be read ({for_rich(reason)})"
+        )
 
 
 def similar(
@@ -138,8 +143,9 @@ def similar(
     console.print(columns_table(heading, ["#", "album", "title", "artist", "cosine", "true moods", "predicted"], rows))
     index = result.index
     console.print(
-        f"its moods: {_moods(query.moods) or '-'}  predicted: {_moods([m for m, _ in query.predicted])}\n"
-        f"model {result.model_uri}; vectors of {index.albums:,} albums in {index.location} "
+        f"its moods: {for_rich(_moods(query.moods) or '-')}  "
+        f"predicted: {for_rich(_moods([m for m, _ in query.predicted]))}\n"
+        f"model {for_rich(result.model_uri)}; vectors of {index.albums:,} albums in {for_rich(index.location)} "
         f"({index.reused:,} reused, {index.computed:,} computed, {index.removed:,} dropped); "
         f"query {result.query_ms:.1f} ms",
         soft_wrap=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,8 @@ def summary_tables(summary: dict[str, Any]) -> list[Any]:
     from albumml.catalogue.models import CRAWL_COUNTS
 
     rows = [(name.replace("_", " "), f"{summary.get(name, 0):,}") for name in CRAWL_COUNTS]
+    if "pages_reparsed" in summary:
+        rows.append(("pages re-parsed from the archive", f"{summary['pages_reparsed']:,}"))
     rows += [
         ("albums skipped (sitemap lastmod)", f"{summary.get('albums_skipped', 0):,}"),
         ("seconds", f"{float(summary.get('seconds') or 0):.1f}"),
@@ -70,6 +73,38 @@ def run(
             console.print(table)
     if not outcome.finished:
         raise CrawlFailedError(outcome.problem(url))
+
+
+@app.command("reparse")
+def reparse(
+    run_id: Annotated[int | None, typer.Option("--run", help="Re-parse this crawl run's archive.")] = None,
+    since: Annotated[
+        datetime | None, typer.Option("--since", help="Re-parse the archives of runs started on or after this date.")
+    ] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    log_level: Annotated[str, typer.Option("--log-level", help="Scrapy's log level.")] = "WARNING",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
+) -> None:
+    """Rebuild catalogue records from archived pages (all archived runs unless --run or --since), fetching nothing;
+    print the new run's summary; exit 1 unless it finished."""
+    from albumml.pipeline import ReparseRequest, run_reparse
+
+    if run_id is not None and since is not None:
+        raise typer.BadParameter("give --run or --since, not both")
+    request = ReparseRequest(
+        run_id=run_id,
+        since=since.astimezone() if since else None,
+        progress=progress and not as_json,
+        log_level=log_level,
+    )
+    outcome = run_reparse(context.settings(), request)
+    if as_json:
+        print(json.dumps(outcome.summary, default=str))
+    else:
+        for table in summary_tables(outcome.summary):
+            console.print(table)
+    if not outcome.finished:
+        raise typer.Exit(1)
 
 
 @app.command("parse-page")

@@ -11,6 +11,7 @@ import typer
 
 from albumml.cli import context, params
 from albumml.cli.console import columns_table, console, error_console, print_json, progress_bar
+from albumml.textsafe import for_rich
 
 if TYPE_CHECKING:
     from albumml.explain.covers import CoverCallbacks
@@ -90,7 +91,7 @@ def callbacks(progress: bool, total: int) -> Iterator[CoverCallbacks]:
     from albumml.explain.covers import CoverCallbacks
 
     def unreadable(cover: Path, error: Exception) -> None:
-        error_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        error_console.print(f"[bold red]error:[/] {for_rich(error)}", highlight=False, soft_wrap=True)
 
     with cover_progress(progress, total) as advance:
         yield CoverCallbacks(done=advance, unreadable=unreadable)
@@ -108,6 +109,6 @@ def print_outcome(outcome: Any, summary: dict[str, Any], imagenet: bool) -> None
             rows = [(m["rank"], m["mood"], f"{m['score']:.3f}") for m in item["moods"]]
             table = columns_table(item["cover"], ["#", "mood", "score"], rows)
         console.print(table)
-        console.print(f"figure: {item['figure']}", highlight=False, soft_wrap=True)
+        console.print(f"figure: {for_rich(item['figure'])}", highlight=False, soft_wrap=True)
     for note in summary["notes"]:
-        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]note:[/] {for_rich(note)}", highlight=False, soft_wrap=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from albumml.cli.console import columns_table, console
+from albumml.textsafe import for_terminal
 
 app = typer.Typer(help="Run the Prefect flows in this process (deployments run the same flows on workers).")
 
@@ -47,7 +48,7 @@ def nightly(
     if as_json:
         print(json.dumps(report, default=str))
         return
-    console.print("\n".join(nightly_lines(report)), markup=False, highlight=False)
+    console.print(for_terminal("\n".join(nightly_lines(report))), markup=False, highlight=False)
     if report["trained"]:
         rows = [
             (

@@ -49,7 +49,8 @@ def predict(
     import pandas as pd
 
     from albumml.models.bundle import open_image
-    from albumml.registry.loading import load_pyfunc
+    from albumml.models.pyfunc import predict_frame
+    from albumml.registry.loading import load_model
     from albumml.registry.tracking import use_tracking
 
     for cover in covers:
@@ -57,13 +58,13 @@ def predict(
     use_tracking(context.settings())
     from albumml.registry.models import default_uri
 
-    pyfunc = load_pyfunc(model or default_uri(context.settings()))
+    mood_model = load_model(model or default_uri(context.settings()))
     frame = pd.DataFrame(
-        {"path": [str(c) for c in covers], "genres": [genres] * len(covers), "year": [year] * len(covers)}
+        {"bytes": [c.read_bytes() for c in covers], "genres": [genres] * len(covers), "year": [year] * len(covers)}
     )
     if year is None:
         frame = frame.drop(columns="year")
-    ranked = pyfunc.predict(frame, params={"top": top})
+    ranked = predict_frame(mood_model, frame, top)
     if as_json:
         print_json(
             [

@@ -9,6 +9,7 @@ import typer
 
 from albumml.cli import context, params
 from albumml.cli.console import console
+from albumml.textsafe import for_rich
 
 
 def report(
@@ -24,4 +25,6 @@ def report(
     from albumml.report.fetch import fetch_report
 
     path = fetch_report(context.settings(), run_id, out)
-    console.print(f"report of run {run_id}: [bold]{path}[/]  (open it in a browser; it needs no network)")
+    console.print(
+        f"report of run {for_rich(run_id)}: [bold]{for_rich(path)}[/]  (open it in a browser; it needs no network)"
+    )

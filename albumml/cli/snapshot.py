@@ -9,6 +9,7 @@ import typer
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table, print_json
 from albumml.errors import SnapshotError
+from albumml.textsafe import for_rich
 
 app = typer.Typer(help="Create and inspect immutable dataset snapshots.", no_args_is_help=True)
 
@@ -35,7 +36,8 @@ def create(
     state = "created" if written else "already exists (nothing changed)"
     meta = snapshot.meta
     console.print(
-        f"snapshot [bold]{snapshot.id}[/] {state}: {meta['albums']:,} albums {meta['albums_by_split']}, "
+        f"snapshot [bold]{for_rich(snapshot.id)}[/] {state}: {meta['albums']:,} albums "
+        f"{for_rich(meta['albums_by_split'])}, "
         f"{meta['moods_kept']} moods kept, {meta['moods_dropped']} dropped",
         soft_wrap=True,
     )

@@ -18,7 +18,7 @@ app = typer.Typer(help="Inspect and check the content-addressed image and artifa
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Objects and bytes under each top-level prefix."""
+    """Objects and bytes under each top-level prefix (blobs: covers; archives: crawl runs' WARC archives; ...)."""
     store = context.store()
     figures = store.stats()
     if as_json:
@@ -37,7 +37,8 @@ def verify(
     ] = True,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Parallel reads.")] = 8,
 ) -> None:
-    """Re-hash every blob; report corrupt ones and covers the catalogue expects but the store lacks."""
+    """Re-hash every blob and crawl archive; report corrupt ones and covers the catalogue expects but the store
+    lacks."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     store = context.store()
@@ -53,12 +54,17 @@ def verify(
         task = progress.add_task("re-hashing blobs", total=None)
         report = store.verify(expected, workers=workers, progress=lambda n: progress.advance(task, n))
     console.print(f"checked {report.checked:,} blobs ({report.bytes_checked:,} bytes) in {store.url}")
+    if report.archives_checked:
+        console.print(f"checked {report.archives_checked:,} crawl archives")
     for key in report.corrupt:
         console.print(f"[red]corrupt[/] {key}")
+    for key in report.corrupt_archives:
+        console.print(f"[red]corrupt crawl archive[/] {key}")
     for key in report.missing:
         console.print(f"[yellow]missing[/] {key} (named by the catalogue)")
     if not report.ok:
-        console.print(f"[red]{len(report.corrupt)} corrupt, {len(report.missing)} missing[/]")
+        corrupt = len(report.corrupt) + len(report.corrupt_archives)
+        console.print(f"[red]{corrupt} corrupt, {len(report.missing)} missing[/]")
         raise typer.Exit(1)
     console.print("[green]all intact[/]")
 

@@ -12,6 +12,7 @@ from rich.progress import TextColumn
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table, print_json, progress_bar
 from albumml.errors import ConfigError, TrainingError
+from albumml.textsafe import for_rich
 
 if TYPE_CHECKING:
     from albumml.config import Settings
@@ -192,7 +193,8 @@ def train(
         )
     )
     console.print(
-        f"run [bold]{result.run_id}[/]  model {result.model_uri}  best epoch {result.best_epoch}/{result.epochs_run}"
+        f"run [bold]{for_rich(result.run_id)}[/]  model {for_rich(result.model_uri)}  "
+        f"best epoch {result.best_epoch}/{result.epochs_run}"
         + (" (early stop)" if result.stopped_early else "")
         + (f"  resumed after epoch {result.resumed_from}" if result.resumed_from else "")
         + (f"  {len(result.skipped_covers)} unreadable covers skipped" if result.skipped_covers else ""),

@@ -1,7 +1,8 @@
 """Training as an AWS Batch GPU job: submit the same `albumml train` entry point, poll with backoff, explain failures.
 
 The job reads its snapshot and features from the S3 store and logs to the MLflow server, exactly as a local run
-does; `--resume` makes a retried (reclaimed spot) attempt continue from its last checkpoint in the store.
+does; `--resume` makes a retried (reclaimed spot) attempt continue from its last checkpoint in the store. MLflow
+credentials never travel in the job's environment: the job definition reads them from Secrets Manager.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from albumml.config import Settings
 from albumml.errors import BatchError, BatchJobFailedError, BatchJobTimeoutError
 from albumml.training.config import TrainConfig
+from albumml.urls import mask_url, scrub
 
 log = logging.getLogger(__name__)
 
 LOG_GROUP = "/aws/batch/job"
 SPOT_RECLAIM_REASON = "Host EC2*"
+# The variables the job definition fills from the MLflow credentials secret (see infra/albumml.yaml).
+CREDENTIAL_VARIABLES = ("ALBUMML_MLFLOW_USERNAME", "ALBUMML_MLFLOW_PASSWORD")
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,21 @@ def job_environment(settings: Settings) -> dict[str, str]:
     """The settings a job needs to find its data and tracking server; local paths cannot travel to Batch."""
     if not settings.store_url.startswith("s3://"):
         raise BatchError(
-            f"a Batch job cannot read the local store {settings.store_url!r}: set ALBUMML_STORE_URL=s3://bucket/prefix"
+            f"a Batch job cannot read the local store {mask_url(settings.store_url)!r}: "
+            "set ALBUMML_STORE_URL=s3://bucket/prefix"
         )
-    if not settings.mlflow_tracking_uri.startswith(("http://", "https://", "databricks")):
+    tracking = settings.mlflow_tracking_uri
+    if not tracking.startswith(("http://", "https://", "databricks")):
         raise BatchError(
-            f"a Batch job cannot log to {settings.mlflow_tracking_uri!r}: set ALBUMML_MLFLOW_TRACKING_URI to a server"
+            f"a Batch job cannot log to {mask_url(tracking)!r}: set ALBUMML_MLFLOW_TRACKING_URI to a server"
         )
+    for name, value in (("ALBUMML_MLFLOW_TRACKING_URI", tracking), ("ALBUMML_STORE_URL", settings.store_url)):
+        if mask_url(value) != value:
+            raise BatchError(
+                f"{name} {mask_url(value)!r} carries a secret, which a job's environment would show in plain text: "
+                "give MLflow credentials as ALBUMML_MLFLOW_USERNAME/ALBUMML_MLFLOW_PASSWORD (the job reads them "
+                "from Secrets Manager)"
+            )
     environment = {
         "ALBUMML_STORE_URL": settings.store_url,
         "ALBUMML_S3_REGION": settings.s3_region,
@@ -97,11 +110,48 @@ def job_name(config: TrainConfig) -> str:
     return f"albumml-train-m{int(config.variant)}-{config.backbone}-{config.snapshot_id[:12]}"[:128]
 
 
+def job_definition(client: Any, name: str) -> dict[str, Any]:
+    """The job definition a submit with `name` (an ARN, name:revision or a name: its newest active revision) runs."""
+    try:
+        if name.startswith("arn:") or ":" in name:
+            found = client.describe_job_definitions(jobDefinitions=[name])["jobDefinitions"]
+        else:
+            found = client.describe_job_definitions(jobDefinitionName=name, status="ACTIVE")["jobDefinitions"]
+    except (ClientError, BotoCoreError) as exc:
+        raise BatchError(f"cannot read the Batch job definition {name!r}: {scrub(str(exc))}") from exc
+    if not found:
+        raise BatchError(f"Batch knows no active job definition {name!r}: deploy infra/albumml.yaml or fix the name")
+    return max(found, key=lambda definition: int(definition["revision"]))
+
+
+def check_credentials_secret(settings: Settings, client: Any) -> None:
+    """With MLflow credentials configured, the job definition must fill them from the configured secret."""
+    if not settings.mlflow_username and settings.mlflow_password is None:
+        return
+    if not settings.batch_mlflow_secret_arn:
+        raise BatchError(
+            "MLflow credentials are set but a Batch job must not receive them in plain text: set "
+            "ALBUMML_BATCH_MLFLOW_SECRET_ARN to the infra stack's MlflowCredentialsSecretArn output"
+        )
+    definition = job_definition(client, settings.batch_job_definition)
+    secrets = {s["name"]: s["valueFrom"] for s in (definition.get("containerProperties") or {}).get("secrets") or []}
+    missing = [
+        name for name in CREDENTIAL_VARIABLES if not secrets.get(name, "").startswith(settings.batch_mlflow_secret_arn)
+    ]
+    if missing:
+        raise BatchError(
+            f"job definition {definition['jobDefinitionName']}:{definition['revision']} does not read "
+            f"{', '.join(missing)} from the secret {settings.batch_mlflow_secret_arn}: deploy infra/albumml.yaml "
+            "(its job definition takes them from Secrets Manager)"
+        )
+
+
 def submit(settings: Settings, config: TrainConfig, *, client: Any | None = None, attempts: int = 3) -> str:
     """Submits one training run to the configured queue; returns the job id."""
     if not settings.batch_job_queue or not settings.batch_job_definition:
         raise BatchError("set ALBUMML_BATCH_JOB_QUEUE and ALBUMML_BATCH_JOB_DEFINITION (the infra stack's outputs)")
     client = client or batch_client(settings)
+    check_credentials_secret(settings, client)
     environment = [{"name": k, "value": v} for k, v in job_environment(settings).items()]
     try:
         submitted = client.submit_job(
@@ -128,7 +178,7 @@ def submit(settings: Settings, config: TrainConfig, *, client: Any | None = None
     except (ClientError, BotoCoreError) as exc:
         raise BatchError(
             f"Batch refused the job for queue {settings.batch_job_queue!r} and definition "
-            f"{settings.batch_job_definition!r}: {exc}"
+            f"{settings.batch_job_definition!r}: {scrub(str(exc), settings.secrets())}"
         ) from exc
     log.info("submitted Batch job %s (%s) to %s", submitted["jobName"], submitted["jobId"], settings.batch_job_queue)
     return str(submitted["jobId"])

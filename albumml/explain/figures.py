@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from albumml.explain.attribution import CoverExplanation, ImageNetExplanation
+from albumml.textsafe import MATPLOTLIB_PLAIN
 
 PANEL_INCHES = 2.8
 FOOTER_INCHES = 0.5
@@ -101,7 +102,7 @@ def _gradcam_heading(gradcam: np.ndarray) -> str:
 
 def _show(axis: Axes, pixels: np.ndarray, heading: str) -> None:
     axis.imshow(pixels, interpolation="bilinear")
-    axis.set_title(heading, fontsize=9)
+    axis.set_title(heading, fontsize=9, **MATPLOTLIB_PLAIN)
     axis.set_axis_off()
 
 
@@ -109,8 +110,8 @@ def _save(figure: Figure, target: Path | IO[bytes], title: str, details: Sequenc
     height = figure.get_figheight()
     figure.get_layout_engine().set(rect=(0, FOOTER_INCHES / height, 1, 1 - FOOTER_INCHES / height))
     if title:
-        figure.suptitle(title, fontsize=10)
-    figure.text(0.01, 0.005, "\n".join(details), fontsize=7, va="bottom", ha="left", wrap=True)
+        figure.suptitle(title, fontsize=10, **MATPLOTLIB_PLAIN)
+    figure.text(0.01, 0.005, "\n".join(details), fontsize=7, va="bottom", ha="left", wrap=True, **MATPLOTLIB_PLAIN)
     if isinstance(target, Path):
         target.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(target, dpi=DPI, format="png")

@@ -1,11 +1,13 @@
 """A trained mood model as one file: backbone state, head, vocabulary, genres, label vectors and read-back.
 
 The bundle is what MLflow's pyfunc loads, what `predict` runs and what the champion gate re-measures, so a model
-never depends on downloading weights again or on the training run's snapshot.
+never depends on downloading weights again or on the training run's snapshot. It holds only tensors, lists, strings
+and numbers, and is read with torch's weights-only loader: reading a bundle never runs code from it.
 """
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +24,8 @@ from albumml.models.features import decode_cover
 from albumml.models.heads import MoodHead, Variant, metadata_features, mood_scores
 
 BUNDLE_FORMAT = 1
+# How torch's weights-only loader says a file holds something other than tensors and plain containers.
+WEIGHTS_ONLY_REFUSAL = "Weights only load failed"
 
 
 @dataclass
@@ -134,14 +138,30 @@ def save_bundle(model: MoodModel, path: Path) -> None:
     torch.save(payload, path)
 
 
-def load_bundle(path: Path, device: str = "cpu") -> MoodModel:
-    """The model saved by `save_bundle`."""
+def _first_line(error: Exception) -> str:
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+def _read_payload(path: Path, label: str) -> dict[str, Any]:
+    """The bundle's dict, read weights-only: an object that would run code on load is refused, never built."""
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        if WEIGHTS_ONLY_REFUSAL not in str(error):
+            raise ModelError(f"{label} is not a readable mood-model bundle: {error}") from None
+        raise ModelError(
+            f"{label} is refused: its bundle holds Python objects beyond tensors, lists and numbers, which loading "
+            f"could run as code ({_first_line(error)}); retrain it with `albumml train`"
+        ) from None
     except Exception as error:
-        raise ModelError(f"{path} is not a readable mood-model bundle: {error}") from error
-    if payload.get("format") != BUNDLE_FORMAT:
-        raise ModelError(f"{path} has bundle format {payload.get('format')}, expected {BUNDLE_FORMAT}")
+        raise ModelError(f"{label} is not a readable mood-model bundle: {error}") from None
+    if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
+        found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+        raise ModelError(f"{label} has bundle format {found}, expected {BUNDLE_FORMAT}")
+    return payload
+
+
+def _model_of(payload: dict[str, Any]) -> MoodModel:
     skeleton = backbone_skeleton(payload["backbone"])
     skeleton.extractor.load_state_dict(payload["extractor"])
     backbone = replace(skeleton, weights_id=payload["weights_id"], classifier=None, categories=None)
@@ -155,14 +175,26 @@ def load_bundle(path: Path, device: str = "cpu") -> MoodModel:
     )
     head.load_state_dict(payload["head"])
     read_back = payload["read_back"]
-    model = MoodModel(
+    return MoodModel(
         backbone=backbone,
         head=head.eval(),
-        vocabulary=list(payload["vocabulary"]),
-        genres=list(payload["genres"]),
+        vocabulary=[str(mood) for mood in payload["vocabulary"]],
+        genres=[str(genre) for genre in payload["genres"]],
         label_vectors=payload["label_vectors"],
         read_back=ReadBack.from_arrays({k: v.numpy() for k, v in read_back.items()}) if read_back else None,
         hidden=tuple(payload["hidden"]),
         dropout=payload["dropout"],
     )
+
+
+def load_bundle(path: Path, device: str = "cpu", *, label: str | None = None) -> MoodModel:
+    """The model saved by `save_bundle`; ModelError (naming `label`, else the path) when it is not one."""
+    label = label or str(path)
+    payload = _read_payload(path, label)
+    try:
+        model = _model_of(payload)
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
+        raise ModelError(f"{label} is not a well-formed mood-model bundle ({type(error).__name__}: {error})") from None
     return model.to(device)

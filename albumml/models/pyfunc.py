@@ -1,7 +1,10 @@
-"""The mood model as an MLflow pyfunc: covers in (paths or bytes, optional genres and year), ranked moods out.
+"""The mood model as an MLflow pyfunc: covers in (bytes, or paths where allowed; optional genres and year), ranked
+moods out.
 
 Logged with an explicit signature, an input example and pinned pip requirements, so `models:/album-mood@champion`
-loads in a fresh process and serves with `mlflow models serve`.
+loads in a fresh process and serves with `mlflow models serve`. Served, it reads no server-side file unless
+`ALBUMML_SERVE_PATH_ROOT` names a folder, and then only files inside it. albumml's own consumers never load it
+(they read the bundle alone, see `albumml.registry.loading`).
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ from typing import Any
 import mlflow.pyfunc
 import pandas as pd
 
+from albumml.config import load_settings
+from albumml.errors import ImageInputError
 from albumml.models.bundle import MoodModel, load_bundle, open_image
 
 BUNDLE_ARTIFACT = "bundle"
+BUNDLE_FILE = "mood_model.pt"
+# Where the bundle lies inside a logged pyfunc model (MLflow keeps a model's artifacts under `artifacts/`).
+BUNDLE_PATH = f"artifacts/{BUNDLE_FILE}"
 DEFAULT_TOP = 5
 INPUT_COLUMNS = ("path", "bytes", "genres", "year")
 OUTPUT_COLUMNS = ("image", "rank", "mood", "score")
@@ -47,7 +55,8 @@ def pip_requirements() -> list[str]:
 
 
 def signature() -> Any:
-    """Input: one row per cover (`path` or `bytes`; `genres` as 'a|b', `year` optional). Output: ranked moods."""
+    """Input: one row per cover (`bytes`, or `path` inside ALBUMML_SERVE_PATH_ROOT; `genres` as 'a|b', `year`
+    optional). Output: ranked moods."""
     from mlflow.models import ModelSignature
     from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
 
@@ -77,8 +86,30 @@ def _cell(row: pd.Series, column: str) -> Any:
     return value
 
 
-def predict_frame(model: MoodModel, frame: pd.DataFrame, top: int = DEFAULT_TOP) -> pd.DataFrame:
-    """Ranked moods, `top` rows per input row, for a frame of covers."""
+def allowed_path(path: str, root: Path | None, position: int) -> Path:
+    """The file a row's `path` names, symlinks and `..` resolved, if it lies inside `root`; else ImageInputError."""
+    if root is None:
+        raise ImageInputError(
+            f"row {position}: reading a cover from a server-side path is off; send the cover's bytes (base64) in the "
+            "`bytes` column, or set ALBUMML_SERVE_PATH_ROOT to a folder the model may read"
+        )
+    try:
+        base = root.resolve(strict=True)
+        target = (base / path).resolve()
+    except (OSError, ValueError, RuntimeError) as error:
+        raise ImageInputError(f"row {position}: path {path!r} cannot be resolved ({error})") from None
+    if not target.is_relative_to(base):
+        raise ImageInputError(
+            f"row {position}: path {path!r} is outside the folder the model may read (ALBUMML_SERVE_PATH_ROOT); "
+            "send the cover's bytes instead"
+        )
+    return target
+
+
+def predict_frame(
+    model: MoodModel, frame: pd.DataFrame, top: int = DEFAULT_TOP, path_root: Path | None = None
+) -> pd.DataFrame:
+    """Ranked moods, `top` rows per input row, for a frame of covers; `path` rows read only inside `path_root`."""
     unknown = set(frame.columns) - set(INPUT_COLUMNS)
     if unknown:
         raise ValueError(f"unknown input columns {sorted(unknown)}; expected some of {list(INPUT_COLUMNS)}")
@@ -87,7 +118,7 @@ def predict_frame(model: MoodModel, frame: pd.DataFrame, top: int = DEFAULT_TOP)
         data, path = _cell(row, "bytes"), _cell(row, "path")
         if data is None and path is None:
             raise ValueError(f"row {position} has neither a path nor bytes")
-        source = bytes(data) if data is not None else Path(path)
+        source = bytes(data) if data is not None else allowed_path(str(path), path_root, position)
         images.append(open_image(source, f"row {position}" if data is not None else None))
         genres = _cell(row, "genres")
         genre_lists.append([g for g in genres.split("|") if g] if genres else [])
@@ -106,13 +137,14 @@ class MoodPyfunc(mlflow.pyfunc.PythonModel):
     """Loads the bundle once; predicts ranked moods for a frame of covers."""
 
     def load_context(self, context: Any) -> None:
-        """Reads the bundle artifact."""
+        """Reads the bundle artifact and the folder (if any) that `path` rows may read."""
         self.model = load_bundle(Path(context.artifacts[BUNDLE_ARTIFACT]))
+        self.path_root = load_settings().serve_path_root
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Ranked moods (`top` per cover, param `top`)."""
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
-        return predict_frame(self.model, frame, int((params or {}).get("top", DEFAULT_TOP)))
+        return predict_frame(self.model, frame, int((params or {}).get("top", DEFAULT_TOP)), self.path_root)
 
 
 def model_arguments(bundle_path: Path) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from albumml.errors import TrackingError
 from albumml.registry.schema import CHAMPION
+from albumml.urls import scrub
 
 # MLflow's error codes for "no such registered model or alias"; anything else is a real failure.
 NOT_FOUND_CODES = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
@@ -23,4 +24,4 @@ def current_champion(mlflow_client: Any, name: str) -> Any | None:
     except Exception as error:
         if is_not_found(error):
             return None
-        raise TrackingError(f"cannot look up the champion of {name!r} in MLflow: {error}") from None
+        raise TrackingError(f"cannot look up the champion of {name!r} in MLflow: {scrub(str(error))}") from None

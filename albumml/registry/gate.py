@@ -1,7 +1,8 @@
 """The champion gate: a challenger takes `@champion` only if it beats the champion re-measured on its test split.
 
 Models are found by alias, never by version number. Both figures and the decision are kept as tags on the new
-version and on the challenger's run.
+version and on the challenger's run. Both models are read from their weights alone, and each must belong to its run:
+the challenger's `model_uri` to the challenger's run, the champion version's source to the champion's run.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from albumml.config import Settings
 from albumml.dataset import load_snapshot
 from albumml.errors import TrackingError
 from albumml.registry.champion import current_champion
-from albumml.registry.loading import load_model
-from albumml.registry.schema import CHAMPION, GateTag, RunTag, VersionTag, champion_uri
-from albumml.registry.tracking import client
+from albumml.registry.loading import model_of_run, read_bundle, version_source
+from albumml.registry.schema import CHAMPION, GateTag, RunTag, VersionTag
+from albumml.registry.tracking import client, scrubbed, tracking_errors
 from albumml.storage import open_store
 from albumml.training.measure import Evaluation, measure
 
@@ -48,11 +49,11 @@ class GateDecision:
         )
 
 
-def _run_of(mlflow_client: Any, run_id: str) -> Any:
+def _run_of(settings: Settings, mlflow_client: Any, run_id: str) -> Any:
     try:
         return mlflow_client.get_run(run_id)
     except Exception as error:
-        raise TrackingError(f"no MLflow run {run_id!r}: {error}") from None
+        raise TrackingError(f"no MLflow run {run_id!r}: {scrubbed(settings, error)}") from None
 
 
 def register(settings: Settings, run_id: str) -> GateDecision:
@@ -60,22 +61,24 @@ def register(settings: Settings, run_id: str) -> GateDecision:
     import mlflow
 
     mlflow_client = client(settings)
-    run = _run_of(mlflow_client, run_id)
+    run = _run_of(settings, mlflow_client, run_id)
     model_uri = run.data.tags.get(RunTag.MODEL_URI)
     snapshot_id = run.data.tags.get(RunTag.SNAPSHOT_ID)
     if not model_uri or not snapshot_id:
         raise TrackingError(f"run {run_id} has no logged mood model (tags model_uri, snapshot_id): train it first")
+    source = model_of_run(mlflow_client, run_id, model_uri)
     name = settings.model_name
     store = open_store(settings)
     snapshot = load_snapshot(store, snapshot_id)
-    challenger = measure(load_model(model_uri), store, snapshot)
+    challenger = measure(read_bundle(source), store, snapshot)
     champion = current_champion(mlflow_client, name)
     champion_ap = None
     if champion is not None:
-        champion_ap = measure(load_model(champion_uri(name)), store, snapshot).model.micro_ap
-    version = mlflow.register_model(
-        model_uri, name, tags={VersionTag.SNAPSHOT_ID: snapshot_id, VersionTag.RUN_ID: run_id}
-    )
+        champion_ap = measure(read_bundle(version_source(mlflow_client, champion)), store, snapshot).model.micro_ap
+    with tracking_errors(settings, f"registering run {run_id}'s model as {name!r}"):
+        version = mlflow.register_model(
+            model_uri, name, tags={VersionTag.SNAPSHOT_ID: snapshot_id, VersionTag.RUN_ID: run_id}
+        )
     promoted = champion_ap is None or challenger.model.micro_ap > champion_ap
     decision = GateDecision(
         name=name,
@@ -96,10 +99,11 @@ def register(settings: Settings, run_id: str) -> GateDecision:
         GateTag.DECISION: "promoted" if promoted else "rejected",
         GateTag.REASON: decision.reason,
     }
-    for key, value in tags.items():
-        mlflow_client.set_model_version_tag(name, decision.version, key, value)
-        mlflow_client.set_tag(run_id, key, value)
-    if promoted:
-        mlflow_client.set_registered_model_alias(name, CHAMPION, decision.version)
+    with tracking_errors(settings, f"recording the gate's decision on {name!r} v{decision.version}"):
+        for key, value in tags.items():
+            mlflow_client.set_model_version_tag(name, decision.version, key, value)
+            mlflow_client.set_tag(run_id, key, value)
+        if promoted:
+            mlflow_client.set_registered_model_alias(name, CHAMPION, decision.version)
     log.info("%s", decision.reason)
     return decision

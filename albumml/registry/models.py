@@ -17,7 +17,7 @@ from albumml.models.bundle import MoodModel
 from albumml.registry.champion import is_not_found
 from albumml.registry.loading import load_model
 from albumml.registry.schema import CHAMPION, RunTag, VersionTag, champion_uri
-from albumml.registry.tracking import client
+from albumml.registry.tracking import client, scrubbed, where
 
 _ALIAS = re.compile(r"^models:/(?P<name>[^/@]+)@(?P<alias>[^/]+)$")
 _VERSION = re.compile(r"^models:/(?P<name>[^/@]+)/(?P<version>\d+)$")
@@ -75,15 +75,15 @@ def _version(mlflow_client: Any, settings: Settings, uri: str) -> Any:
             return mlflow_client.get_model_version_by_alias(name, alias["alias"])
         return mlflow_client.get_model_version(name, numbered["version"] if numbered else "")
     except Exception as error:
-        where = settings.masked()["mlflow_tracking_uri"]
+        at = where(settings)
         if not is_not_found(error):
-            raise TrackingError(f"cannot look up {uri} in MLflow at {where}: {error}") from None
+            raise TrackingError(f"cannot look up {uri} in MLflow at {at}: {scrubbed(settings, error)}") from None
         if alias and alias["alias"] == CHAMPION:
             raise NoChampionError(
-                f"registered model {name!r} has no champion in MLflow at {where}: train and register one "
+                f"registered model {name!r} has no champion in MLflow at {at}: train and register one "
                 "(`albumml train --snapshot ID --register`), or pass --model with another model URI"
             ) from None
-        raise TrackingError(f"no model {uri} in MLflow at {where}; `albumml models list` shows the versions") from None
+        raise TrackingError(f"no model {uri} in MLflow at {at}; `albumml models list` shows the versions") from None
 
 
 def resolve_model(settings: Settings, uri: str | None = None) -> AnalysedModel:
@@ -106,7 +106,7 @@ def resolve_model(settings: Settings, uri: str | None = None) -> AnalysedModel:
         try:
             logged = mlflow_client.get_logged_model(match["model_id"])
         except Exception as error:
-            raise TrackingError(f"no logged model {uri} in MLflow: {error}") from None
+            raise TrackingError(f"no logged model {uri} in MLflow: {scrubbed(settings, error)}") from None
         run_id = logged.source_run_id or None
         snapshot_id = _tag(mlflow_client.get_run(run_id), RunTag.SNAPSHOT_ID) if run_id else None
         return AnalysedModel(uri, f"logged:{match['model_id']}", snapshot_id, None, run_id)
@@ -118,4 +118,4 @@ def _run(settings: Settings, run_id: str) -> Any:
     try:
         return client(settings).get_run(run_id)
     except Exception as error:
-        raise TrackingError(f"no MLflow run {run_id!r}: {error}") from None
+        raise TrackingError(f"no MLflow run {run_id!r}: {scrubbed(settings, error)}") from None

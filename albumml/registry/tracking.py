@@ -1,13 +1,51 @@
-"""Points MLflow at the configured tracking server or local store and its experiment: the one place that does."""
+"""Points MLflow at the configured tracking server or local store and its experiment: the one place that does.
+
+Credentials reach MLflow's client only through its own `MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD`
+variables in this process; the URI it is given carries none, and every MLflow failure albumml reports is scrubbed.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from albumml.config import Settings
-from albumml.errors import TrackingError
+from albumml.errors import AlbummlError, TrackingError
+from albumml.urls import mask_url, scrub
+
+
+def where(settings: Settings) -> str:
+    """The tracking URI as messages show it: masked."""
+    return mask_url(settings.mlflow_tracking_uri)
+
+
+def scrubbed(settings: Settings, error: BaseException) -> str:
+    """A library's error message with every URL masked and every secret of the settings replaced."""
+    return scrub(str(error), settings.secrets())
+
+
+@contextmanager
+def tracking_errors(settings: Settings, doing: str) -> Iterator[None]:
+    """Turns any MLflow or HTTP failure while `doing` into a TrackingError whose message holds no secret."""
+    try:
+        yield
+    except AlbummlError:
+        raise
+    except Exception as error:
+        raise TrackingError(
+            f"{doing} failed in MLflow at {where(settings)}: {type(error).__name__}: {scrubbed(settings, error)}"
+        ) from None
+
+
+def _export_credentials(settings: Settings) -> None:
+    if settings.mlflow_username:
+        os.environ["MLFLOW_TRACKING_USERNAME"] = settings.mlflow_username
+    if settings.mlflow_password is not None:
+        os.environ["MLFLOW_TRACKING_PASSWORD"] = settings.mlflow_password.get_secret_value()
+
 
 RUN_ID = re.compile(r"[A-Za-z0-9][\w-]{0,255}", re.ASCII)  # MLflow's own rule: never a path, never '..'
 
@@ -26,6 +64,7 @@ def use_tracking(settings: Settings) -> str:
     if settings.s3_access_key_id and settings.s3_secret_access_key:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", settings.s3_access_key_id)
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", settings.s3_secret_access_key.get_secret_value())
+    _export_credentials(settings)
     if settings.mlflow_tracking_uri.startswith("sqlite:"):
         try:
             settings.home.mkdir(parents=True, exist_ok=True)
@@ -34,9 +73,9 @@ def use_tracking(settings: Settings) -> str:
                 f"cannot create the folder {settings.home} for the MLflow store ({error.strerror}); "
                 "set ALBUMML_HOME or ALBUMML_MLFLOW_TRACKING_URI to a writable place"
             ) from None
-    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
-    mlflow.set_registry_uri(settings.mlflow_tracking_uri)
     try:
+        mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+        mlflow.set_registry_uri(settings.mlflow_tracking_uri)
         experiment = mlflow.get_experiment_by_name(settings.mlflow_experiment)
         if experiment is not None:
             return experiment.experiment_id
@@ -44,7 +83,7 @@ def use_tracking(settings: Settings) -> str:
             settings.mlflow_experiment, artifact_location=settings.mlflow_artifact_location or None
         )
     except Exception as error:
-        raise TrackingError(f"MLflow at {settings.masked()['mlflow_tracking_uri']} is not usable: {error}") from error
+        raise TrackingError(f"MLflow at {where(settings)} is not usable: {scrubbed(settings, error)}") from None
 
 
 def client(settings: Settings) -> Any:

@@ -19,7 +19,7 @@ import mlflow
 
 from albumml.config import Settings
 from albumml.models.bundle import save_bundle
-from albumml.models.pyfunc import log_pyfunc
+from albumml.models.pyfunc import BUNDLE_FILE, log_pyfunc
 from albumml.registry.schema import Metric, RunTag
 from albumml.registry.tracking import use_tracking
 from albumml.storage import Store, open_store
@@ -114,7 +114,7 @@ def log_outcome(trained: Trained, report: Callable[[Path, dict[str, Path]], Path
             mlflow.log_artifact(str(path), "plots")
         if report is not None:
             mlflow.log_artifacts(str(report(root / "report", figures).parent), "report")
-        bundle = root / "mood_model.pt"
+        bundle = root / BUNDLE_FILE
         save_bundle(trained.model, bundle)
         info = log_pyfunc(bundle, trained.example)
     mlflow.set_tags({RunTag.MODEL_URI: info.model_uri, RunTag.TEST_MICRO_AP: f"{evaluation.model.micro_ap:.6f}"})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from albumml.config import Settings
 from albumml.registry.schema import GateTag
-from albumml.registry.tracking import client
+from albumml.registry.tracking import client, tracking_errors
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,12 @@ class VersionRow:
 def list_versions(settings: Settings) -> list[VersionRow]:
     """Every version of the configured model, oldest first."""
     mlflow_client = client(settings)
-    versions = mlflow_client.search_model_versions(f"name = '{settings.model_name}'")
+    with tracking_errors(settings, f"listing the versions of {settings.model_name!r}"):
+        versions = mlflow_client.search_model_versions(f"name = '{settings.model_name}'")
+        registered = mlflow_client.get_registered_model(settings.model_name) if versions else None
     aliases: dict[str, list[str]] = {}
-    if versions:
-        for alias, version in mlflow_client.get_registered_model(settings.model_name).aliases.items():
+    if registered is not None:
+        for alias, version in registered.aliases.items():
             aliases.setdefault(str(version), []).append(alias)
     return [
         VersionRow(

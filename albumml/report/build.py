@@ -23,6 +23,7 @@ from albumml.report.analysis import confused_pairs, per_mood_ap
 from albumml.report.html import ChampionFigure, ReportContent, ReportFigure, render
 from albumml.storage import Store
 from albumml.training.measure import Evaluation
+from albumml.urls import scrub
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,12 @@ MOOD_SPACE_NAME = "mood_space.html"
 def champion_figure(settings: Settings) -> ChampionFigure | None:
     """The champion's test micro AP as the gate measured it when promoting it, or None without a champion."""
     from albumml.registry.champion import current_champion
-    from albumml.registry.tracking import client
+    from albumml.registry.tracking import client, scrubbed
 
     try:
         champion = current_champion(client(settings), settings.model_name)
     except Exception as error:
-        log.warning("the champion cannot be looked up for the report: %s", error)
+        log.warning("the champion cannot be looked up for the report: %s", scrubbed(settings, error))
         return None
     if champion is None or GateTag.CHALLENGER_MICRO_AP not in champion.tags:
         return None
@@ -54,8 +55,9 @@ def _optional(what: str, notes: list[str], make: Callable[[], Any]) -> Any:
     try:
         return make()
     except Exception as error:
-        log.warning("the report's %s could not be made: %s", what, error)
-        notes.append(f"The {what} could not be made: {type(error).__name__}: {error}")
+        text = scrub(str(error))
+        log.warning("the report's %s could not be made: %s", what, text)
+        notes.append(f"The {what} could not be made: {type(error).__name__}: {text}")
         return None
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from albumml.config import Settings
 from albumml.errors import ConfigError, TrackingError
-from albumml.registry.tracking import is_run_id, use_tracking
+from albumml.registry.tracking import is_run_id, scrubbed, use_tracking
 from albumml.report.build import REPORT_NAME
 
 
@@ -26,8 +26,8 @@ def fetch_report(settings: Settings, run_id: str, out: Path) -> Path:
         folder = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="report", dst_path=str(target))
     except Exception as error:
         raise TrackingError(
-            f"run {run_id!r} has no report to fetch ({type(error).__name__}: {error}); runs trained by this version "
-            "of albumml log one: check the run id in the MLflow UI"
+            f"run {run_id!r} has no report to fetch ({type(error).__name__}: {scrubbed(settings, error)}); "
+            "runs trained by this version of albumml log one: check the run id in the MLflow UI"
         ) from None
     path = Path(folder) / REPORT_NAME
     if not path.exists():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from html import escape
 
 from albumml.report.analysis import ConfusedPair, MoodAP
+from albumml.textsafe import for_html
 from albumml.training.measure import Evaluation
 
 STYLE = """
@@ -60,8 +60,8 @@ class ReportContent:
 def _figure(figure: ReportFigure) -> str:
     data = base64.b64encode(figure.png).decode()
     return (
-        f'<figure><h3>{escape(figure.title)}</h3><img alt="{escape(figure.title)}" '
-        f'src="data:image/png;base64,{data}"><figcaption>{escape(figure.caption)}</figcaption></figure>'
+        f'<figure><h3>{for_html(figure.title)}</h3><img alt="{for_html(figure.title)}" '
+        f'src="data:image/png;base64,{data}"><figcaption>{for_html(figure.caption)}</figcaption></figure>'
     )
 
 
@@ -75,7 +75,7 @@ def _metrics_table(content: ReportContent) -> str:
         verdict = "win" if model > frequency else "lose"
         champion = ""
         if name == "micro_ap" and content.champion is not None:
-            champion = f"{content.champion.micro_ap:.4f} (v{escape(content.champion.version)})"
+            champion = f"{content.champion.micro_ap:.4f} (v{for_html(content.champion.version)})"
         rows.append(
             f'<tr><td>{name}</td><td class="n {verdict}">{model:.4f}</td><td class="n">{frequency:.4f}</td>'
             f'<td class="n">{getattr(evaluation.random, name):.4f}</td><td class="n">{champion}</td></tr>'
@@ -90,12 +90,12 @@ def _metrics_table(content: ReportContent) -> str:
 
 def _moods_table(title: str, moods: list[MoodAP]) -> str:
     rows = "".join(
-        f'<tr><td>{escape(m.mood)}</td><td class="n">{m.average_precision:.3f}</td>'
+        f'<tr><td>{for_html(m.mood)}</td><td class="n">{m.average_precision:.3f}</td>'
         f'<td class="n">{m.train_frequency:.1%}</td><td class="n">{m.test_albums}</td></tr>'
         for m in moods
     )
     return (
-        f"<div><h3>{escape(title)}</h3><table><tr><th>mood</th><th>AP</th><th>train frequency</th>"
+        f"<div><h3>{for_html(title)}</h3><table><tr><th>mood</th><th>AP</th><th>train frequency</th>"
         f"<th>test albums</th></tr>{rows}</table></div>"
     )
 
@@ -104,7 +104,7 @@ def _confusions_table(pairs: list[ConfusedPair]) -> str:
     if not pairs:
         return "<p>No near-synonym confusions above the similarity threshold.</p>"
     rows = "".join(
-        f'<tr><td>{escape(p.true_mood)}</td><td>{escape(p.predicted_mood)}</td><td class="n">{p.times}</td>'
+        f'<tr><td>{for_html(p.true_mood)}</td><td>{for_html(p.predicted_mood)}</td><td class="n">{p.times}</td>'
         f'<td class="n">{p.cosine:.2f}</td></tr>'
         for p in pairs
     )
@@ -122,20 +122,20 @@ def render(content: ReportContent, extremes: int = 10) -> str:
     else:
         better = content.evaluation.model.micro_ap > champion.micro_ap
         standing = (
-            f"Champion v{escape(champion.version)} recorded test micro AP {champion.micro_ap:.4f} on snapshot "
-            f"{escape(champion.snapshot_id)}; this run {'beats' if better else 'does not beat'} that figure "
+            f"Champion v{for_html(champion.version)} recorded test micro AP {champion.micro_ap:.4f} on snapshot "
+            f"{for_html(champion.snapshot_id)}; this run {'beats' if better else 'does not beat'} that figure "
             "(the registry's gate re-measures both on one split before promoting)."
         )
-    facts = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in content.facts.items())
-    links = "".join(f'<li><a href="{escape(href)}">{escape(text)}</a></li>' for text, href in content.links.items())
-    notes = "".join(f'<p class="note">{escape(note)}</p>' for note in content.notes)
+    facts = "".join(f"<tr><th>{for_html(k)}</th><td>{for_html(v)}</td></tr>" for k, v in content.facts.items())
+    links = "".join(f'<li><a href="{for_html(href)}">{for_html(text)}</a></li>' for text, href in content.links.items())
+    notes = "".join(f'<p class="note">{for_html(note)}</p>' for note in content.notes)
     worst = list(reversed(content.moods[-extremes:]))
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(content.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{for_html(content.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
 <body>
-<h1>{escape(content.title)}</h1>
-<p class="meta">MLflow run {escape(content.run_id)}</p>
+<h1>{for_html(content.title)}</h1>
+<p class="meta">MLflow run {for_html(content.run_id)}</p>
 <table>{facts}</table>
 <h2>Test metrics beside the baselines and the champion</h2>
 {_metrics_table(content)}

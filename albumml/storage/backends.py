@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,15 @@ class Backend(ABC):
             return False
         self.put(name, data, sha256=sha256)
         return True
+
+    def put_file(self, name: str, path: Path, *, sha256: bytes) -> None:
+        """Write the file at `path` under `name` atomically; backends that can stream it do so."""
+        self.put(name, path.read_bytes(), sha256=sha256)
+
+    @contextmanager
+    def open_stream(self, name: str) -> Iterator[BinaryIO]:
+        """The object's bytes as a readable stream (backends that can, stream them), or ObjectNotFoundError."""
+        yield io.BytesIO(self.get(name))
 
     @abstractmethod
     def get(self, name: str) -> bytes:

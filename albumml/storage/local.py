@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from albumml.errors import ObjectNotFoundError, StoreUnavailableError
 from albumml.storage.backends import Backend, ObjectInfo
@@ -24,6 +27,15 @@ class LocalBackend(Backend):
         return self.root / name
 
     def put(self, name: str, data: bytes, *, sha256: bytes) -> None:
+        self._write(name, lambda file: file.write(data))
+
+    def put_file(self, name: str, path: Path, *, sha256: bytes) -> None:
+        """Copies the file in chunks (never all of it in memory) to a temporary file, then renames it."""
+        with path.open("rb") as source:
+            self._write(name, lambda file: shutil.copyfileobj(source, file, 1024 * 1024))
+
+    def _write(self, name: str, fill: Callable[[BinaryIO], object]) -> None:
+        """Temporary file beside the target, filled, fsynced, renamed: the object lands whole or not at all."""
         path = self._path(name)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,13 +44,22 @@ class LocalBackend(Backend):
             raise self._unwritable(path.parent, exc) from exc
         try:
             with os.fdopen(handle, "wb") as file:
-                file.write(data)
+                fill(file)
                 file.flush()
                 os.fsync(file.fileno())
             Path(temporary).replace(path)
         except OSError as exc:
             Path(temporary).unlink(missing_ok=True)
             raise self._unwritable(path.parent, exc) from exc
+
+    @contextmanager
+    def open_stream(self, name: str) -> Iterator[BinaryIO]:
+        try:
+            file = self._path(name).open("rb")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise ObjectNotFoundError(f"no object {name!r} in the store at {self.url}") from None
+        with file:
+            yield file
 
     def _unwritable(self, folder: Path, exc: OSError) -> StoreUnavailableError:
         return StoreUnavailableError(

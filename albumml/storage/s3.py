@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO, NoReturn
 
 import boto3
 from botocore.config import Config
@@ -12,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from albumml.errors import ObjectNotFoundError, StoreError, StoreUnavailableError
 from albumml.storage.backends import Backend, ObjectInfo
+from albumml.urls import mask_url
 
 MISSING_BUCKET_CODES = {"NoSuchBucket"}
 MISSING_KEY_CODES = {"NoSuchKey", "404", "NotFound"}
@@ -50,7 +53,7 @@ class S3Backend(Backend):
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.endpoint_url = endpoint_url
-        self.url = f"s3://{bucket}/{self.prefix}" + (f" at {endpoint_url}" if endpoint_url else "")
+        self.url = f"s3://{bucket}/{self.prefix}" + (f" at {mask_url(endpoint_url)}" if endpoint_url else "")
 
     def _key(self, name: str) -> str:
         return self.prefix + name
@@ -58,11 +61,27 @@ class S3Backend(Backend):
     def put(self, name: str, data: bytes, *, sha256: bytes) -> None:
         self._put(name, data, sha256)
 
+    def put_file(self, name: str, path: Path, *, sha256: bytes) -> None:
+        """One PUT whose body boto3 reads from the open file (S3 takes up to 5 GB in one PUT)."""
+        with path.open("rb") as file:
+            self._put(name, file, sha256)
+
+    @contextmanager
+    def open_stream(self, name: str) -> Iterator[BinaryIO]:
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self._key(name))["Body"]
+        except (ClientError, BotoCoreError) as exc:
+            self._raise(exc, name)
+        try:
+            yield body
+        finally:
+            body.close()
+
     def put_if_absent(self, name: str, data: bytes, *, sha256: bytes) -> bool:
         """One conditional PUT (`If-None-Match: *`): the server refuses it with 412 when the key exists."""
         return self._put(name, data, sha256, if_none_match="*")
 
-    def _put(self, name: str, data: bytes, sha256: bytes, **conditions: str) -> bool:
+    def _put(self, name: str, data: bytes | BinaryIO, sha256: bytes, **conditions: str) -> bool:
         arguments = {"IfNoneMatch": conditions["if_none_match"]} if conditions else {}
         try:
             self.client.put_object(

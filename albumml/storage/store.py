@@ -20,6 +20,9 @@ from albumml.storage.s3 import S3Backend, make_s3_client
 log = logging.getLogger(__name__)
 
 BLOB_PREFIX = "blobs/sha256/"
+ARCHIVE_PREFIX = "archives/sha256/"
+ARCHIVE_SUFFIX = ".warc.gz"
+CHUNK_BYTES = 1024 * 1024
 KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._=-]+(/[A-Za-z0-9._=-]+)*$")
 
@@ -27,6 +30,12 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9._=-]+(/[A-Za-z0-9._=-]+)*$")
 def content_key(data: bytes) -> str:
     """The content key of `data`: its SHA-256 as 64 lowercase hex digits."""
     return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: Path) -> bytes:
+    """The SHA-256 of a file, read in chunks."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").digest()
 
 
 @dataclass(frozen=True)
@@ -45,11 +54,13 @@ class VerifyReport:
     bytes_checked: int = 0
     corrupt: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    archives_checked: int = 0
+    corrupt_archives: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when nothing is corrupt or missing."""
-        return not self.corrupt and not self.missing
+        return not self.corrupt and not self.missing and not self.corrupt_archives
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,51 @@ class Store:
         for info in self.backend.list(BLOB_PREFIX):
             yield info.name.rsplit("/", 1)[-1]
 
+    @staticmethod
+    def archive_name(key: str) -> str:
+        """The object name of the crawl archive (gzip WARC) with content key `key`."""
+        return Store.blob_name(key).replace(BLOB_PREFIX, ARCHIVE_PREFIX, 1) + ARCHIVE_SUFFIX
+
+    def put_archive(self, path: Path) -> PutResult:
+        """Store a crawl archive file under its SHA-256, streamed from disk (never all in memory); once per key."""
+        digest = file_digest(path)
+        key = digest.hex()
+        name = self.archive_name(key)
+        if self.backend.size(name) == path.stat().st_size:
+            return PutResult(key, written=False)
+        self.backend.put_file(name, path, sha256=digest)
+        return PutResult(key, written=True)
+
+    def fetch_archive(self, key: str, destination: Path) -> None:
+        """Copy a crawl archive to a local file in chunks, checking that its bytes still hash to `key`."""
+        hasher = hashlib.sha256()
+        with self.backend.open_stream(self.archive_name(key)) as stream, destination.open("wb") as file:
+            while chunk := stream.read(CHUNK_BYTES):
+                hasher.update(chunk)
+                file.write(chunk)
+        if hasher.hexdigest() != key:
+            destination.unlink(missing_ok=True)
+            raise CorruptObjectError(
+                f"crawl archive {key} in {self.url} is corrupt (its bytes hash to {hasher.hexdigest()[:12]}...); "
+                "re-crawl with `albumml crawl run --full`"
+            )
+
+    def archive_keys(self) -> Iterator[str]:
+        """Every stored crawl archive's key."""
+        for info in self.backend.list(ARCHIVE_PREFIX):
+            yield info.name.rsplit("/", 1)[-1].removesuffix(ARCHIVE_SUFFIX)
+
+    def _archive_intact(self, key: str) -> bool:
+        """Whether an archive's bytes still hash to its key (streamed, not held in memory)."""
+        hasher = hashlib.sha256()
+        try:
+            with self.backend.open_stream(self.archive_name(key)) as stream:
+                while chunk := stream.read(CHUNK_BYTES):
+                    hasher.update(chunk)
+        except ObjectNotFoundError:
+            return False
+        return hasher.hexdigest() == key
+
     def put_object(self, name: str, data: bytes) -> None:
         """Store a named object (a snapshot file, a checkpoint) atomically, replacing any earlier one."""
         self.backend.put(self._checked_name(name), data, sha256=hashlib.sha256(data).digest())
@@ -137,9 +193,10 @@ class Store:
 
     @staticmethod
     def _checked_name(name: str) -> str:
-        if not NAME_PATTERN.match(name) or ".." in name.split("/") or name.startswith(BLOB_PREFIX.split("/")[0]):
+        reserved = (BLOB_PREFIX.split("/")[0], ARCHIVE_PREFIX.split("/")[0])
+        if not NAME_PATTERN.match(name) or ".." in name.split("/") or name.startswith(reserved):
             raise StoreError(
-                f"{name!r} is not a valid object name (relative, '/'-separated, no '..', not under blobs/)"
+                f"{name!r} is not a valid object name (relative, '/'-separated, no '..', not under blobs/ or archives/)"
             )
         return name
 
@@ -183,6 +240,11 @@ class Store:
                     progress(1)
         report.missing = sorted(set(expected_keys) - stored)
         report.corrupt.sort()
+        for key in self.archive_keys():
+            report.archives_checked += 1
+            if not self._archive_intact(key):
+                log.warning("corrupt crawl archive %s in %s", key, self.url)
+                report.corrupt_archives.append(key)
         return report
 
 

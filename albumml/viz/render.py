@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from albumml.textsafe import MATPLOTLIB_PLAIN, for_html, for_matplotlib
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -57,11 +58,11 @@ def album_hover(album: PlacedAlbum) -> str:
     """Hover text of an album: title, artist, id, true moods and top predicted moods with scores."""
     predicted = ", ".join(f"{mood} ({score:.2f})" for mood, score in album.predicted)
     lines = [
-        f"<b>{html.escape(album.title)}</b>",
-        html.escape(album.artist or "unknown artist"),
-        album.album_id,
-        f"true moods: {html.escape(', '.join(album.moods) or 'none in the vocabulary')}",
-        f"predicted: {html.escape(predicted)}",
+        f"<b>{for_html(album.title)}</b>",
+        for_html(album.artist or "unknown artist"),
+        for_html(album.album_id),
+        f"true moods: {for_html(', '.join(album.moods) or 'none in the vocabulary')}",
+        f"predicted: {for_html(predicted)}",
     ]
     return "<br>".join(lines)
 
@@ -86,6 +87,7 @@ def matplotlib_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequenc
             color="#222222" if chosen else "#707070",
             fontweight="bold" if chosen else "normal",
             zorder=2,
+            **MATPLOTLIB_PLAIN,
         )
     for position, album in enumerate(albums):
         tint = colour(position)
@@ -106,11 +108,11 @@ def matplotlib_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequenc
             zorder=5,
             label=album_label(album),
         )
-    axes.set_title(title, fontsize=12, loc="left")
+    axes.set_title(title, fontsize=12, loc="left", **MATPLOTLIB_PLAIN)
     axes.set_xticks([])
     axes.set_yticks([])
     if albums:
-        axes.legend(
+        legend = axes.legend(
             loc="upper left",
             bbox_to_anchor=(1.01, 1),
             fontsize=8,
@@ -118,6 +120,7 @@ def matplotlib_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequenc
             title_fontsize=8,
             frameon=False,
         )
+        for_matplotlib(*legend.get_texts())
     return figure
 
 
@@ -132,8 +135,8 @@ def plotly_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequence[Pl
             y=mood_xy[:, 1],
             mode="markers+text",
             name="moods",
-            text=list(moods),
-            hovertext=list(moods),
+            text=[for_html(mood) for mood in moods],
+            hovertext=[for_html(mood) for mood in moods],
             hoverinfo="text",
             textposition="top center",
             textfont={"size": 9, "color": "#666"},
@@ -168,7 +171,7 @@ def plotly_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequence[Pl
                 y=[float(mood_xy[index[m], 1]) for m in album.moods],
                 mode="markers",
                 marker={"size": 13, "color": "rgba(0,0,0,0)", "line": {"color": tint, "width": 2}},
-                hovertext=[f"{html.escape(m)}: a true mood of {html.escape(album.title)}" for m in album.moods],
+                hovertext=[f"{for_html(m)}: a true mood of {for_html(album.title)}" for m in album.moods],
                 hoverinfo="text",
                 legendgroup=group,
                 showlegend=False,
@@ -179,7 +182,7 @@ def plotly_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequence[Pl
                 x=[x],
                 y=[y],
                 mode="markers",
-                name=html.escape(album_label(album)),
+                name=for_html(album_label(album)),
                 legendgroup=group,
                 marker={"symbol": "star", "size": 18, "color": tint, "line": {"color": "black", "width": 1}},
                 hovertext=[album_hover(album)],
@@ -187,7 +190,7 @@ def plotly_figure(moods: Sequence[str], mood_xy: np.ndarray, albums: Sequence[Pl
             )
         )
     figure.update_layout(
-        title={"text": html.escape(title), "x": 0.01},
+        title={"text": for_html(title), "x": 0.01},
         template="plotly_white",
         height=900,
         xaxis={"visible": False},

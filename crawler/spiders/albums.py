@@ -17,11 +17,14 @@ from twisted.python.failure import Failure
 
 from albumml.catalogue import FetchState, open_catalogue
 from albumml.config import Settings
+from crawler.archive import ARCHIVE_FLAG, ARCHIVE_META, ARCHIVED_AT_META
 from crawler.health import NO_MOODS, NO_TITLE, PAGES
 from crawler.incremental import cover_key_to_reuse, plan_album
 from crawler.items import AlbumItem, CrawlErrorItem, NotModifiedItem
+from crawler.middlewares import OutOfScopeError, count_refusal
 from crawler.parsed import PageDesign, ParsedAlbum, ParseError
 from crawler.parsers import album_id_from_url, detect_design, parse_album_page, parse_moods_themes, parse_review
+from crawler.scope import ScopePolicy, policy_for
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,7 @@ class AlbumsSpider(scrapy.Spider):
         self.states: dict[str, FetchState] = {}
         self.planned: set[str] = set()
         self.discovering = False  # whether the crawl finds its albums through robots.txt and sitemaps
+        self.scope: ScopePolicy | None = None  # set in start(); ScopeMiddleware refuses every request until then
 
     @property
     def albumml(self) -> Settings:
@@ -59,14 +63,16 @@ class AlbumsSpider(scrapy.Spider):
         log.info("the catalogue knows %d albums", len(self.states))
         start_url = self.start_url or self.albumml.crawl_start_url
         if self.urls_file:
-            for line in Path(self.urls_file).read_text().splitlines():
-                if line.strip():
-                    for request in self._album_requests(line.strip(), None):
-                        yield request
+            urls = [line.strip() for line in Path(self.urls_file).read_text().splitlines() if line.strip()]
+            self.scope = policy_for(self.albumml, [start_url] if start_url else urls)
+            for url in urls:
+                for request in self._album_requests(url, None):
+                    yield request
             return
         if not start_url:
             raise ValueError("no start URL: pass -a start_url=... or set ALBUMML_CRAWL_START_URL")
         self.start_url = start_url
+        self.scope = policy_for(self.albumml, [start_url])
         if album_id_from_url(start_url):
             for request in self._album_requests(start_url, None):
                 yield request
@@ -119,13 +125,18 @@ class AlbumsSpider(scrapy.Spider):
                 yield self._discovery_request(location)
                 continue
             for request in self._album_requests(location, _parse_lastmod(entry.get("lastmod"))):
-                planned += 1
+                planned += isinstance(request, scrapy.Request)
                 yield request
         self.crawler.stats.inc_value("albumml/albums_planned", planned)
 
-    def _album_requests(self, url: str, lastmod: datetime | None) -> Iterator[scrapy.Request]:
+    def _album_requests(self, url: str, lastmod: datetime | None) -> Iterator[scrapy.Request | CrawlErrorItem]:
         """One request per album (each album once, however often it is listed); redirects are followed to the
-        end, so a redirect loop is reported instead of silently deduplicated."""
+        end, so a redirect loop is reported instead of silently deduplicated. A URL out of scope is an error."""
+        refusal = self.scope.refusal(url) if self.scope is not None else None
+        if refusal is not None:
+            count_refusal(self.crawler, refusal)
+            yield CrawlErrorItem(url, refusal.reason, refusal.detail)
+            return
         album_id = album_id_from_url(url)
         if album_id is None or album_id in self.planned:
             return
@@ -140,20 +151,21 @@ class AlbumsSpider(scrapy.Spider):
             callback=self.parse_album,
             errback=self.on_error,
             headers=plan.headers,
-            meta={"album_id": album_id, "lastmod": lastmod, "handle_httpstatus_list": [304]},
+            meta={"album_id": album_id, "lastmod": lastmod, "handle_httpstatus_list": [304], ARCHIVE_META: "album"},
             dont_filter=True,
         )
 
     def parse_album(self, response: Response) -> Iterator[Any]:
         """An album page: 304 means unchanged; it is stored under the id it was requested as (a canonical naming
         another album is an error); old designs and rendered 2023 tabs are complete, else two sub-requests follow."""
-        fetched_at = datetime.now(UTC)
+        fetched_at = response.meta.get(ARCHIVED_AT_META) or datetime.now(UTC)
         lastmod = response.meta.get("lastmod")
         if response.status == 304:
             self.crawler.stats.inc_value("albumml/pages_not_modified")
             yield NotModifiedItem(response.meta["album_id"], fetched_at, lastmod)
             return
-        self.crawler.stats.inc_value("albumml/pages_fetched")
+        archived = ARCHIVE_FLAG in response.flags
+        self.crawler.stats.inc_value("albumml/pages_reparsed" if archived else "albumml/pages_fetched")
         page, design = _as_text(response), None
         try:
             design = detect_design(page)
@@ -184,7 +196,7 @@ class AlbumsSpider(scrapy.Spider):
             callback=callback,
             errback=self.on_subrequest_error,
             headers={**SUBREQUEST_HEADERS, "Referer": item.album.url},
-            meta={"item": item},
+            meta={"item": item, ARCHIVE_META: "subrequest"},
             dont_filter=True,
         )
 
@@ -249,6 +261,9 @@ class AlbumsSpider(scrapy.Spider):
     def on_subrequest_error(self, failure: Failure) -> Iterator[CrawlErrorItem]:
         """A 2023+ sub-request that failed after its retries: the album is not stored, so the next crawl retries it."""
         reason, detail = _describe_failure(failure)
+        if failure.check(OutOfScopeError):  # a refusal keeps its own reason
+            yield CrawlErrorItem(failure.request.url, reason, f"{detail}; album not stored")
+            return
         yield CrawlErrorItem(failure.request.url, "subrequest_failed", f"{reason}: {detail}; album not stored")
 
     def on_error(self, failure: Failure) -> Iterator[CrawlErrorItem]:
@@ -257,8 +272,10 @@ class AlbumsSpider(scrapy.Spider):
 
 
 def _describe_failure(failure: Failure, prefix: str = "") -> tuple[str, str]:
-    """A short reason code and a detail for a failed request."""
+    """A short reason code and a detail for a failed request (a refusal by the crawl's scope keeps its reason)."""
     value = failure.value
+    if failure.check(OutOfScopeError):
+        return value.reason, value.detail[:1000]
     if failure.check(HttpError):
         status = value.response.status
         reason = f"http_{status}"
@@ -267,7 +284,9 @@ def _describe_failure(failure: Failure, prefix: str = "") -> tuple[str, str]:
     else:
         text = str(value).lower()
         name = type(value).__name__
-        if "redirect" in text:
+        if "not in the archive" in text:
+            reason = "not_archived"
+        elif "redirect" in text:
             reason = "redirect_loop"
         elif "robots.txt" in text:
             reason = "robots_forbidden"

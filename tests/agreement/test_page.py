@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -13,6 +15,7 @@ import pytest
 
 from albumml.agreement import collect, read_sheet
 from albumml.agreement.page import render_page
+from albumml.textsafe import CSV_FORMULA_STARTS
 from tests.support.agreement import VOCABULARY, small_sample
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -86,12 +89,14 @@ def test_the_page_script_exports_a_sheet_that_scores(page: str, tmp_path: Path) 
     script = lxml.html.document_fromstring(page).xpath("//script[not(@type)]")[0].text
     odd = SAMPLE.vocabulary[-1]
     chosen = {SAMPLE.covers[0].album_id: ["Brash", odd], SAMPLE.covers[2].album_id: ["Wistful"]}
-    rater = 'Ann, the "first"'
+    rater = '=Ann, the "first"'
     call = f"sheetCsv({json.dumps(SAMPLE.to_json())}, {json.dumps(rater)}, {json.dumps(chosen)})"
     runner = tmp_path / "export.js"
     runner.write_text(f"{script}\nprocess.stdout.write({call});\n")
     exported = subprocess.run(["node", str(runner)], capture_output=True, text=True, timeout=60, check=True).stdout
     (tmp_path / "sheet-Ann.csv").write_text(exported, encoding="utf-8", newline="")
+    cells = [cell for row in csv.reader(io.StringIO(exported)) for cell in row]
+    assert rater not in cells and not [cell for cell in cells if cell.startswith(CSV_FORMULA_STARTS)]
     ratings = read_sheet(tmp_path / "sheet-Ann.csv")
     assert len(ratings) == len(SAMPLE.covers)
     assert collect(ratings, SAMPLE) == {rater: {k: set(v) for k, v in chosen.items()}}

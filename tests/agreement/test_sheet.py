@@ -102,3 +102,23 @@ def test_files_that_are_not_sheets_are_named(tmp_path: Path) -> None:
         read_sheet(tmp_path / "latin.csv")
     with pytest.raises(AgreementError, match="no rows"):
         collect([], SAMPLE)
+
+
+FORMULA_MOODS = ('=HYPERLINK("https://evil.example","x")', "+1+2", "-sad", "@SUM(A1)", "'quoted", "Brash")
+
+
+def test_a_sheet_never_starts_a_cell_with_a_formula_and_reads_back_the_same(tmp_path: Path) -> None:
+    from albumml.textsafe import CSV_FORMULA_STARTS
+    from tests.support.agreement import small_sample as sample_of
+
+    hostile = sample_of(4, FORMULA_MOODS)
+    labels = {cover.album_id: [FORMULA_MOODS[i], FORMULA_MOODS[-1]] for i, cover in enumerate(hostile.covers)}
+    path = tmp_path / "sheet.csv"
+    write_sheet(path, hostile, rater="=cmd|' /C calc'!A0", labels=labels)
+    with path.open(newline="", encoding="utf-8") as file:
+        cells = [cell for row in csv.reader(file) for cell in row]
+    assert not [cell for cell in cells if cell.startswith(CSV_FORMULA_STARTS)]
+    ratings = read_sheet(path)
+    assert {r.rater for r in ratings} == {"=cmd|' /C calc'!A0"}
+    assert {r.album_id: list(r.moods) for r in ratings} == labels
+    assert collect(ratings, hostile) == {"=cmd|' /C calc'!A0": {k: set(v) for k, v in labels.items()}}

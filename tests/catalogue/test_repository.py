@@ -194,3 +194,25 @@ def test_crawl_run_reads_back_with_its_errors(catalogue: Catalogue) -> None:
     stored_run, reasons = found
     assert stored_run.source == "http://site/sitemap.xml" and reasons == {"http_404": 1}
     assert catalogue.crawl_run(run + 100) is None
+
+
+def test_a_reparse_leaves_albums_that_parse_the_same_untouched(catalogue: Catalogue) -> None:
+    catalogue.upsert_albums([album(1), album(2)])
+    later = FETCHED + timedelta(days=3)
+    result = catalogue.upsert_albums(
+        [album(1, fetched_at=later, etag='"new"'), album(2, title="Fixed", fetched_at=later)], refresh_unchanged=False
+    )
+    assert (result.new, result.changed, result.unchanged) == (0, 1, 1)
+    untouched, fixed = catalogue.album("mw0000000001"), catalogue.album("mw0000000002")
+    assert untouched is not None and (untouched.last_fetched, untouched.etag) == (FETCHED, '"etag-1"')
+    assert fixed is not None and (fixed.title, fixed.last_fetched) == ("Fixed", later)
+
+
+def test_runs_with_archives_are_listed_newest_first(catalogue: Catalogue) -> None:
+    first, bare, last = (catalogue.start_crawl_run(f"https://site/{n}") for n in range(3))
+    catalogue.set_crawl_archive(first, "a" * 64)
+    catalogue.set_crawl_archive(last, "b" * 64)
+    assert [run.id for run in catalogue.archived_runs()] == [last, first]
+    assert [run.archive_key for run in catalogue.archived_runs(run_id=first)] == ["a" * 64]
+    assert catalogue.archived_runs(run_id=bare) == []
+    assert catalogue.archived_runs(since=datetime.now(UTC) + timedelta(hours=1)) == []

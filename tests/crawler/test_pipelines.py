@@ -129,9 +129,9 @@ def test_flushes_hand_the_batch_to_a_thread_and_count_what_was_written(
     assert pipeline.catalogue is not None
     upsert = pipeline.catalogue.upsert_albums
 
-    def slow_upsert(records: Any) -> Any:
+    def slow_upsert(records: Any, **options: Any) -> Any:
         time.sleep(0.4)
-        return upsert(records)
+        return upsert(records, **options)
 
     monkeypatch.setattr(pipeline.catalogue, "upsert_albums", slow_upsert)
     monkeypatch.setattr(pipelines, "FLUSH_EVERY_S", 3600.0)

@@ -78,3 +78,22 @@ def test_an_imagenet_figure_shows_cover_saliency_and_grad_cam(tmp_path: Path) ->
     path = imagenet_figure(explanation, tmp_path / "cat.imagenet.png")
     with Image.open(path) as image:
         assert image.size == figure_pixels(1, 3)
+
+
+def test_hostile_mood_names_and_titles_are_drawn_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matplotlib.figure import Figure
+
+    from tests.support.hostile import HOSTILE
+
+    drawn: list[Figure] = []
+    save = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), save(self, *a, **k))[1])
+    names = [text for text in HOSTILE if "$" in text or "[" in text or "<" in text or "=" in text]
+    explanation = CoverExplanation(view(), [mood(name, 0.5, True) for name in names], "efficientnet_lite0", 3, None)
+    stream = io.BytesIO()
+    cover_figure(explanation, stream, title="$cover$ [/] =1")
+    assert Image.open(io.BytesIO(stream.getvalue())).format == "PNG"
+    texts = [text for text in drawn[0].findobj(lambda artist: hasattr(artist, "get_parse_math")) if text.get_text()]
+    shown = {text.get_text() for text in texts}
+    assert {f"{name} 0.50\nsaliency" for name in names} <= shown and "$cover$ [/] =1" in shown
+    assert not any(text.get_parse_math() or text.get_usetex() for text in texts if "$" in text.get_text())

@@ -18,7 +18,7 @@ from albumml.catalogue import open_catalogue
 from albumml.config import load_settings
 from albumml.dataset import list_snapshots
 from albumml.storage import open_store
-from sample_site import Faults, generate_site, serving
+from sample_site import FAST_CRAWL_SETTINGS, Faults, generate_site, serving
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 POOL = "albumml-process"
@@ -44,6 +44,7 @@ def deployed(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     root = tmp_path_factory.mktemp("deployed")
     env = {
         **os.environ,
+        **FAST_CRAWL_SETTINGS,  # the worker's flows crawl our simulator at full speed (the defaults are polite)
         "PREFECT_API_URL": prefect_api,
         "PREFECT_HOME": str(root / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from sample_site import Faults, change_site, generate_site, serving
+from sample_site import FAST_CRAWL_SETTINGS, Faults, change_site, generate_site, serving
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -37,6 +37,7 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
     generate_site(tmp_path / "site", albums=400, seed=21, faults=Faults())
     env = {
         **os.environ,
+        **FAST_CRAWL_SETTINGS,  # our simulator, crawled at full speed (the defaults are polite to a real site)
         "ALBUMML_HOME": str(tmp_path / "home"),
         "PREFECT_API_URL": prefect_api,
         "PREFECT_HOME": str(tmp_path / "prefect"),

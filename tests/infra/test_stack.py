@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -47,9 +48,12 @@ OUTPUTS = {
     "JobQueueArn",
     "JobDefinitionArn",
     "JobRoleArn",
+    "MlflowCredentialsSecretArn",
 }
 # Resource types moto's CloudFormation skips (with only a log warning); everything else must be created.
-NOT_MODELLED_BY_MOTO = {"AWS::S3::BucketPolicy"}
+NOT_MODELLED_BY_MOTO = {"AWS::S3::BucketPolicy", "AWS::SecretsManager::Secret"}
+# Outputs naming a skipped resource, which moto leaves out.
+OUTPUTS_OF_SKIPPED = {"MlflowCredentialsSecretArn"}
 
 
 def cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
@@ -148,7 +152,7 @@ def test_execution_role_pulls_its_image_and_writes_the_job_log_group_only(templa
         for s in as_list(p["PolicyDocument"]["Statement"])
     ]
     actions = {a for s in statements for a in as_list(s["Action"])}
-    assert all(a.startswith(("ecr:", "logs:")) for a in actions), actions
+    assert all(a.startswith(("ecr:", "logs:")) for a in actions - {"secretsmanager:GetSecretValue"}), actions
     for statement in statements:
         if statement["Resource"] == "*":
             assert as_list(statement["Action"]) == ["ecr:GetAuthorizationToken"], "only the token has no resource"
@@ -156,6 +160,10 @@ def test_execution_role_pulls_its_image_and_writes_the_job_log_group_only(templa
     assert [s["Resource"] for s in pulls] == [{"Fn::GetAtt": ["Repository", "Arn"]}]
     logs = [s for s in statements if "logs:PutLogEvents" in as_list(s["Action"])]
     assert len(logs) == 1 and f":log-group:{LOG_GROUP}:*" in logs[0]["Resource"]["Fn::Sub"]
+    reads = [s for s in statements if "secretsmanager:GetSecretValue" in as_list(s["Action"])]
+    assert [(as_list(s["Action"]), s["Resource"]) for s in reads] == [
+        (["secretsmanager:GetSecretValue"], {"Ref": "MlflowCredentialsSecret"})
+    ], "the execution role reads the MLflow credentials secret and no other"
 
 
 def test_bucket_is_private_encrypted_versioned_and_tls_only(template):
@@ -245,8 +253,9 @@ def test_stack_creates_every_modelled_resource(moto_endpoint, template, stack_na
     bucket's public access block, versioning, lifecycle and ownership controls, ECR scan-on-push and lifecycle
     policy, the job definition's Timeout, managed policy attachments, RDS ManageMasterUserPassword (no secret)
     and DeletionProtection, the instance's VPCSecurityGroups (moto reads another key and gives it the VPC's
-    default group), and every DeletionPolicy."""
-    assert set(stack) == OUTPUTS
+    default group), every DeletionPolicy, and the MLflow credentials secret (its output and the job definition's
+    reference to it stay unresolved; tests/compute/test_batch_secrets.py makes the secret through the API)."""
+    assert set(stack) == OUTPUTS - OUTPUTS_OF_SKIPPED
     cloudformation = client(moto_endpoint, "cloudformation")
     listed = cloudformation.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
     created = {r["LogicalResourceId"]: r for r in listed if "LogicalResourceId" in r}
@@ -351,3 +360,39 @@ def test_stack_repository_and_database(moto_endpoint, stack_name, stack):
     assert rule["IpRanges"] == [] and [p["GroupId"] for p in rule["UserIdGroupPairs"]] == [
         stack["DatabaseClientSecurityGroupId"]
     ]
+
+
+# ---------------------------------------------------------------- MLflow credentials through Secrets Manager
+
+
+def test_mlflow_credentials_live_in_secrets_manager_never_in_plain_text(template):
+    """The job definition reads the credentials through `Secrets`; no parameter, environment value or output
+    carries a password, and the tracking URI parameter refuses one."""
+    (secret_name,) = resources_of(template, "AWS::SecretsManager::Secret")
+    generated = template["Resources"][secret_name]["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "password" and "username" in generated["SecretStringTemplate"]["Fn::Sub"]
+    container = template["Resources"]["TrainJobDefinition"]["Properties"]["ContainerProperties"]
+    assert container["Secrets"] == [
+        {"Name": "ALBUMML_MLFLOW_USERNAME", "ValueFrom": {"Fn::Sub": f"${{{secret_name}}}:username::"}},
+        {"Name": "ALBUMML_MLFLOW_PASSWORD", "ValueFrom": {"Fn::Sub": f"${{{secret_name}}}:password::"}},
+    ]
+    assert not [e for e in container["Environment"] if "PASSWORD" in e["Name"] or "USERNAME" in e["Name"]]
+    assert not [name for name in template["Parameters"] if "password" in name.lower()]
+    assert template["Outputs"]["MlflowCredentialsSecretArn"]["Value"] == {"Ref": secret_name}
+
+
+@pytest.mark.parametrize(
+    ("uri", "allowed"),
+    [
+        ("https://mlflow.internal.example.com", True),
+        ("http://10.0.0.5:5000/mlflow", True),
+        ("databricks", False),
+        ("databricks://profile", True),
+        ("https://user:SECRET@mlflow.internal.example.com", False),
+        ("https://mlflow.internal.example.com/?token=SECRET", False),
+        ("https://mlflow.internal.example.com/#access_token=SECRET", False),
+    ],
+)
+def test_tracking_uri_parameter_refuses_credentials(template, uri, allowed):
+    pattern = template["Parameters"]["MlflowTrackingUri"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, uri)) is allowed

@@ -15,6 +15,7 @@ from albumml.errors import CorruptObjectError, ObjectNotFoundError, StoreError, 
 from albumml.storage import Store, content_key, open_store
 from albumml.storage.local import LocalBackend
 from albumml.storage.s3 import S3Backend
+from albumml.storage.store import PrefixStats
 
 COVER = bytes(range(256)) * 40
 
@@ -218,3 +219,36 @@ def test_an_unreachable_endpoint_is_a_clear_error(s3_settings: Settings) -> None
     store.backend.client.meta.config.retries = {"max_attempts": 1}
     with pytest.raises(StoreUnavailableError, match="ALBUMML_S3_ENDPOINT_URL"):
         store.backend.check()
+
+
+def test_a_crawl_archive_is_streamed_in_and_out_by_its_sha256(store: Store, tmp_path: Path) -> None:
+    archive = tmp_path / "run.warc.gz"
+    archive.write_bytes(os.urandom(3 * 1024 * 1024 + 7))
+    first, second = store.put_archive(archive), store.put_archive(archive)
+    assert first.key == hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert (first.written, second.written) == (True, False)
+    assert list(store.archive_keys()) == [first.key]
+    assert list(store.blob_keys()) == []
+    assert store.stats()["archives"] == PrefixStats(1, archive.stat().st_size)
+    copy = tmp_path / "copy.warc.gz"
+    store.fetch_archive(first.key, copy)
+    assert copy.read_bytes() == archive.read_bytes()
+    report = store.verify()
+    assert (report.archives_checked, report.ok) == (1, True)
+
+
+def test_a_damaged_crawl_archive_is_found_by_verify_and_refused_on_read(store: Store, tmp_path: Path) -> None:
+    archive = tmp_path / "run.warc.gz"
+    archive.write_bytes(b"WARC/1.1 " * 1000)
+    key = store.put_archive(archive).key
+    backend = store.backend
+    name = Store.archive_name(key)
+    if isinstance(backend, LocalBackend):
+        (backend.root / name).write_bytes(b"rotten")
+    else:
+        assert isinstance(backend, S3Backend)
+        backend.client.put_object(Bucket=backend.bucket, Key=backend.prefix + name, Body=b"rotten")
+    assert store.verify().corrupt_archives == [key]
+    with pytest.raises(CorruptObjectError):
+        store.fetch_archive(key, tmp_path / "copy.warc.gz")
+    assert not (tmp_path / "copy.warc.gz").exists()
