@@ -15,9 +15,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from albumml.errors import ConfigError
-from albumml.urls import MASK, REDACTED, mask_url, strip_credentials, url_secrets
+from albumml.urls import MASK, REDACTED, mask_url, strip_credentials, url_secrets, web_url_problem
 
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
+MODEL_NAME_FORBIDDEN = ("'", '"', "\\", "/", ":")  # quotes break MLflow filters; MLflow refuses '/' and ':'
 DEFAULT_POSTGRES_DRIVER = "postgresql+psycopg2"  # SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql://
 # Where the real site's pages put their covers (and image placeholders): the crawl fetches images from these too.
 PRODUCTION_IMAGE_HOSTS = ("rovimusic.rovicorp.com", "cps-static.rovicorp.com", "fastly-gce.allmusic.com")
@@ -161,6 +162,34 @@ class Settings(BaseSettings):
             return url.set(drivername=DEFAULT_POSTGRES_DRIVER).render_as_string(hide_password=False)
         return value
 
+    @field_validator("home")
+    @classmethod
+    def _check_home(cls, value: Path) -> Path:
+        folder = value.expanduser()
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            where = "is a file" if existing == folder else f"is under {existing}, which is a file"
+            raise ValueError(f"{value} {where}; point it at a folder (it is created when missing)")
+        return value
+
+    @field_validator("model_name")
+    @classmethod
+    def _check_model_name(cls, value: str) -> str:
+        if not value.strip() or not value.isprintable() or any(c in value for c in MODEL_NAME_FORBIDDEN):
+            raise ValueError(
+                f"{value!r} cannot name a registered model; use letters, digits, spaces, '.', '_' or '-' "
+                f"(not {' '.join(MODEL_NAME_FORBIDDEN)})"
+            )
+        return value
+
+    @field_validator("crawl_start_url")
+    @classmethod
+    def _check_crawl_start_url(cls, value: str) -> str:
+        problem = web_url_problem(value) if value else None
+        if problem:
+            raise ValueError(f"{problem}; give the review site's http(s) URL")
+        return value
+
     @field_validator("store_url")
     @classmethod
     def _check_store_url(cls, value: str) -> str:
@@ -230,7 +259,8 @@ class Settings(BaseSettings):
 def field_problems(error: ValidationError) -> str:
     """Pydantic's findings as one line: `field: what is wrong`, separated by semicolons."""
     return "; ".join(
-        f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+        ": ".join(filter(None, [".".join(map(str, e["loc"])), e["msg"].removeprefix("Value error, ")]))
+        for e in error.errors()
     )
 
 

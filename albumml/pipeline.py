@@ -20,9 +20,7 @@ from typing import Any
 from albumml.catalogue import open_catalogue
 from albumml.config import Settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
-from albumml.errors import (
-    CrawlFailedError,
-)
+from albumml.errors import ConfigError, CrawlFailedError
 from albumml.registry import training_run
 from albumml.registry.champion import current_champion
 from albumml.registry.schema import GateTag, VersionTag
@@ -32,7 +30,7 @@ from albumml.report.build import run_report
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 from albumml.training.loop import Progress
-from albumml.urls import mask_url
+from albumml.urls import mask_url, web_url_problem
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +136,19 @@ def last_json_line(stdout: str) -> dict[str, Any] | None:
     return json.loads(lines[-1]) if lines else None
 
 
+def check_crawl_request(settings: Settings, request: CrawlRequest) -> None:
+    """A ConfigError unless the crawl has somewhere to start: album URLs, or a start URL it can fetch."""
+    if request.url:
+        problem = web_url_problem(request.url)
+        if problem:
+            raise ConfigError(f"{problem}; give the review site's http(s) URL")
+    elif not (request.urls_file or settings.crawl_start_url):
+        raise ConfigError("no start URL: give the review site's URL, or set ALBUMML_CRAWL_START_URL")
+
+
 def run_crawl(settings: Settings, request: CrawlRequest, *, timeout_s: float = 6 * 3600) -> CrawlOutcome:
     """Crawls in the crawler's own process (progress on this terminal when asked) and returns its summary."""
+    check_crawl_request(settings, request)
     done = crawler_process(
         settings, {"command": "run", **asdict(request)}, show_stderr=request.progress, timeout_s=timeout_s
     )

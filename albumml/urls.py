@@ -93,3 +93,21 @@ def _mask_parameter(pair: str) -> str:
     if equals and SECRET_PARAMETER.search(unquote(name)):
         return f"{name}={MASK}"
     return pair
+
+
+def web_url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched over the web (unparsable, not http or https, no host), or None when it can; the
+    reason shows the URL masked."""
+    shown = mask_url(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is what checks it
+    except ValueError as error:
+        return f"{shown!r} is not a URL ({error})"
+    if parts.scheme not in ("http", "https"):
+        return f"{shown!r} is not an http:// or https:// URL"
+    if not parts.hostname:
+        return f"{shown!r} names no host"
+    if any(character.isspace() for character in url):
+        return f"{shown!r} contains white space"
+    return None

@@ -10,6 +10,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
+from scrapy.utils.misc import load_object
 
 from albumml.catalogue import Catalogue, open_catalogue
 from albumml.catalogue.models import CrawlRun
@@ -86,9 +87,31 @@ def _run_spider(
     scrapy = ScrapySettings(configured)
     scrapy.set("LOG_LEVEL", log_level)
     scrapy.set("ALBUMML_PROGRESS", progress)
+    quiet_network_tracebacks(scrapy)
     process = CrawlerProcess(scrapy)
     crawler = process.create_crawler(AlbumsSpider)
     process.crawl(crawler, **arguments)
     process.start()
     assert crawler.stats is not None
     return crawler.stats.get_stats()
+
+
+class NetworkFailureFilter(logging.Filter):
+    """Keeps a log line about a network failure (a refused connection, an unknown host) to its one-line message:
+    the traceback of a site that cannot be reached says nothing the message does not."""
+
+    def __init__(self, failures: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], self.failures):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_network_tracebacks(configured: ScrapySettings) -> None:
+    """robots.txt fetches that fail on the network log without a traceback (the exceptions Scrapy retries)."""
+    failures = tuple(load_object(name) for name in configured.getlist("RETRY_EXCEPTIONS"))
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(NetworkFailureFilter(failures))

@@ -119,7 +119,7 @@ def _kind(path: str, found: tuple[Route, str] | None) -> str:
         return ROBOTS
     if path == "/sitemap.xml" or path.startswith("/sitemaps/"):
         return SITEMAP
-    if path == "/" or path.split("/")[1] in ("moods", "themes", "genres", "mood", "theme", "genre"):
+    if path == "/" or path.lstrip("/").split("/", 1)[0] in ("moods", "themes", "genres", "mood", "theme", "genre"):
         return LISTING
     return OTHER
 
@@ -302,7 +302,7 @@ class SiteServer:
         found = index.parts.get(path)
         kind = _kind(path, found)
         conditional = "If-None-Match" in handler.headers or "If-Modified-Since" in handler.headers
-        response = self._respond(index, path, found, handler)
+        response = self._respond(index, path, found, handler) if _mappable(path) else _error(400, "Bad Request")
         self.request_log.append(  # before answering, so a client that got its answer finds it logged
             RequestRecord(handler.command, path, kind, response.status, conditional, time.perf_counter() - started)
         )
@@ -340,7 +340,7 @@ class SiteServer:
         file = self.www / www_file(path)
         try:
             body = file.read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        except OSError:  # missing, a folder, a name too long for the file system: no such page
             body = self._lazy_cover(index, album, part)
             if body is None:
                 return _not_found()
@@ -366,6 +366,11 @@ class SiteServer:
         return render_cover(
             index.site.seed, route.index, route.cover_moods, route.cover, route.faults, route.corrupt_kind
         )
+
+
+def _mappable(path: str) -> bool:
+    """Whether a URL path can name a file of the site at all: absolute, and without NUL or other control bytes."""
+    return path.startswith("/") and not any(ord(character) < 32 or character == "\x7f" for character in path)
 
 
 def _not_modified(handler: BaseHTTPRequestHandler, etag: str, moment: datetime) -> bool:

@@ -11,7 +11,7 @@ import typer
 
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table
-from albumml.errors import CrawlFailedError
+from albumml.errors import ConfigError, CrawlFailedError
 
 app = typer.Typer(help="Crawl the review site into the catalogue and the store.", no_args_is_help=True)
 
@@ -52,7 +52,7 @@ def run(
 ) -> None:
     """Crawl incrementally (sitemap lastmod, conditional GETs) and print the run's summary; exit 1 unless it
     finished."""
-    from albumml.pipeline import CrawlRequest, run_crawl
+    from albumml.pipeline import CrawlRequest, check_crawl_request, run_crawl
 
     request = CrawlRequest(
         url=url,
@@ -61,6 +61,10 @@ def run(
         progress=progress and not as_json,
         log_level=log_level,
     )
+    try:
+        check_crawl_request(context.settings(), request)
+    except ConfigError as error:
+        raise typer.BadParameter(str(error), param_hint="--url") from None
     outcome = run_crawl(context.settings(), request)
     if as_json:
         print(json.dumps(outcome.summary, default=str))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from albumml.cli import context
+from albumml.cli import context, params
 from albumml.cli.console import columns_table, console, error_console, print_json, progress_bar
 from albumml.textsafe import for_rich
 
@@ -32,7 +32,9 @@ def explain(
     covers: Annotated[list[Path], typer.Argument(help="Cover image files.")],
     model: Annotated[str | None, typer.Option("--model", help="An MLflow model URI; the champion if unset.")] = None,
     moods: Annotated[int, typer.Option("--moods", min=1, help="Top predicted moods explained per cover.")] = 3,
-    out: Annotated[Path, typer.Option("--out", help="Folder the PNG figures are written to.")] = Path("explanations"),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder the PNG figures are written to.", callback=params.output_folder)
+    ] = Path("explanations"),
     imagenet: Annotated[
         bool, typer.Option("--imagenet", help="Explain the pretrained backbone's top ImageNet classes instead.")
     ] = False,

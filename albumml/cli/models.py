@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from albumml.cli import context
+from albumml.cli import context, params
 from albumml.cli.console import columns_table, console, print_json
 from albumml.cli.train import print_decision
 
 
 def register(
-    run_id: Annotated[str, typer.Argument(help="The training run whose model to register.")],
+    run_id: Annotated[str, typer.Argument(help="The training run whose model to register.", callback=params.run_id)],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Register a run's model; it becomes @champion only if it beats the champion re-measured on the same test split."""

@@ -7,14 +7,19 @@ from typing import Annotated
 
 import typer
 
-from albumml.cli import context
+from albumml.cli import context, params
 from albumml.cli.console import console
 from albumml.textsafe import for_rich
 
 
 def report(
-    run_id: Annotated[str, typer.Argument(help="The training run (`albumml models list` shows runs of versions).")],
-    out: Annotated[Path, typer.Option(help="Folder to write the report into.")] = Path("reports"),
+    run_id: Annotated[
+        str,
+        typer.Argument(help="The training run (`albumml models list` shows runs of versions).", callback=params.run_id),
+    ],
+    out: Annotated[Path, typer.Option(help="Folder to write the report into.", callback=params.output_folder)] = Path(
+        "reports"
+    ),
 ) -> None:
     """Download the run's report (metrics beside baselines and champion, per-mood AP, mood space, saliency)."""
     from albumml.report.fetch import fetch_report

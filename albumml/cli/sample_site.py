@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from albumml.cli import context
+from albumml.cli import context, params
 from albumml.cli.console import columns_table, console, key_value_table, print_json
 from albumml.errors import AlbummlError
 
@@ -65,7 +65,7 @@ def _site_dir(given: Path | None) -> Path:
 def generate(
     albums: Annotated[int, typer.Option(min=1, help="How many albums.")] = 2000,
     seed: Annotated[int, typer.Option(help="Seed: the same --albums and --seed give byte-identical sites.")] = 0,
-    out: Annotated[Path | None, typer.Option("--out", help=DIR_HELP)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help=DIR_HELP, callback=params.output_folder)] = None,
     covers: Annotated[
         bool,
         typer.Option("--covers/--no-covers", help="Render covers now, or pages only (served covers render lazily)."),

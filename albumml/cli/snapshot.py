@@ -8,6 +8,7 @@ import typer
 
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table, print_json
+from albumml.errors import SnapshotError
 from albumml.textsafe import for_rich
 
 app = typer.Typer(help="Create and inspect immutable dataset snapshots.", no_args_is_help=True)
@@ -24,9 +25,12 @@ def create(
     """Snapshot the reviewed albums with a cover and a kept mood; the same catalogue gives the same id."""
     from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
 
-    config = SnapshotConfig.given(
-        min_mood_count=min_mood_count, validation_share=validation_share, test_share=test_share
-    )
+    try:
+        config = SnapshotConfig.given(
+            min_mood_count=min_mood_count, validation_share=validation_share, test_share=test_share
+        )
+    except SnapshotError as error:
+        raise typer.BadParameter(str(error)) from None
     snapshot = build_snapshot(context.catalogue(), config)
     written = save_snapshot(context.store(), snapshot)
     state = "created" if written else "already exists (nothing changed)"

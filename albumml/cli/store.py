@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from albumml.cli import context
+from albumml.cli import context, params
 from albumml.cli.console import columns_table, console, print_json
 
 app = typer.Typer(help="Inspect and check the content-addressed image and artifact store.", no_args_is_help=True)
@@ -85,7 +85,10 @@ def put(files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False,
 @app.command("get")
 def get(
     key: Annotated[str, typer.Argument(help="The blob's content key (SHA-256 hex).")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of stdout.", callback=params.output_file),
+    ] = None,
 ) -> None:
     """Read a blob, verifying its hash, to a file or stdout."""
     data = context.store().get_blob(key)

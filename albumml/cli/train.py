@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import TextColumn
 
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table, print_json, progress_bar
+from albumml.errors import ConfigError, TrainingError
 from albumml.textsafe import for_rich
+
+if TYPE_CHECKING:
+    from albumml.config import Settings
+    from albumml.training.config import TrainConfig
 
 
 @contextlib.contextmanager
@@ -41,14 +46,27 @@ def training_progress(enabled: bool, epochs: int) -> Iterator[Any]:
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
-    """`--hidden 512,256` as widths; empty for a linear head; a clear error for anything else."""
+    """`--hidden 512,256` as widths (empty for a linear head); TrainConfig judges the widths themselves."""
     try:
-        widths = tuple(int(part) for part in text.split(",") if part.strip())
+        return tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a comma-separated list of widths (e.g. 512,256)") from None
-    if any(width < 1 for width in widths):
-        raise typer.BadParameter(f"{text!r}: every width must be at least 1", param_hint="--hidden")
-    return widths
+        raise typer.BadParameter(
+            f"{text!r} is not a comma-separated list of widths (e.g. 512,256)", param_hint="--hidden"
+        ) from None
+
+
+def checked_config(settings: Settings, snapshot: str, given: dict[str, Any]) -> TrainConfig:
+    """The run's TrainConfig; a value it refuses, or CUDA asked for where there is none, is a usage error."""
+    from albumml.training.config import resolve_train_config
+
+    try:
+        config = resolve_train_config(settings, snapshot, given)
+        from albumml.training.loop import resolve_device  # torch: only once the values themselves are sound
+
+        resolve_device(config)
+    except (ConfigError, TrainingError) as error:
+        raise typer.BadParameter(str(error)) from None
+    return config
 
 
 def train(
@@ -109,8 +127,7 @@ def train(
     Options not given take the deployment's settings (ALBUMML_TRAIN_BACKBONE, ALBUMML_TRAIN_EPOCHS), then
     TrainConfig's defaults.
     """
-    from albumml.pipeline import train as run_training
-    from albumml.training.config import parse_config, resolve_train_config
+    from albumml.training.config import parse_config
 
     if config_json is not None:
         config = parse_config(config_json)
@@ -140,7 +157,9 @@ def train(
             "loader_workers": loader_workers,
             "report": report,
         }
-        config = resolve_train_config(context.settings(), snapshot, given)
+        config = checked_config(context.settings(), snapshot, given)
+    from albumml.pipeline import train as run_training
+
     with training_progress(progress and not as_json, config.epochs) as callbacks:
         result = run_training(context.settings(), config, resume=resume, progress=callbacks)
     evaluation = result.evaluation

@@ -39,7 +39,7 @@ class SnapshotConfig(BaseModel):
     @model_validator(mode="after")
     def _leave_room_to_train(self) -> SnapshotConfig:
         if self.validation_share + self.test_share >= 1:
-            raise ValueError("validation_share + test_share must leave a training share")
+            raise ValueError("validation_share + test_share must be under 1 to leave albums to train on")
         return self
 
     @classmethod

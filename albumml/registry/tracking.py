@@ -7,6 +7,7 @@ variables in this process; the URI it is given carries none, and every MLflow fa
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -46,6 +47,14 @@ def _export_credentials(settings: Settings) -> None:
         os.environ["MLFLOW_TRACKING_PASSWORD"] = settings.mlflow_password.get_secret_value()
 
 
+RUN_ID = re.compile(r"[A-Za-z0-9][\w-]{0,255}", re.ASCII)  # MLflow's own rule: never a path, never '..'
+
+
+def is_run_id(text: str) -> bool:
+    """Whether `text` has the form of an MLflow run id (safe to use as a file name)."""
+    return RUN_ID.fullmatch(text) is not None
+
+
 def use_tracking(settings: Settings) -> str:
     """Configures MLflow from the settings; returns the experiment id (created on first use)."""
     import mlflow
@@ -57,7 +66,13 @@ def use_tracking(settings: Settings) -> str:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", settings.s3_secret_access_key.get_secret_value())
     _export_credentials(settings)
     if settings.mlflow_tracking_uri.startswith("sqlite:"):
-        settings.home.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.home.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise TrackingError(
+                f"cannot create the folder {settings.home} for the MLflow store ({error.strerror}); "
+                "set ALBUMML_HOME or ALBUMML_MLFLOW_TRACKING_URI to a writable place"
+            ) from None
     try:
         mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
         mlflow.set_registry_uri(settings.mlflow_tracking_uri)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from albumml.config import Settings
-from albumml.errors import TrackingError
-from albumml.registry.tracking import scrubbed, use_tracking
+from albumml.errors import ConfigError, TrackingError
+from albumml.registry.tracking import is_run_id, scrubbed, use_tracking
 from albumml.report.build import REPORT_NAME
 
 
@@ -14,9 +14,14 @@ def fetch_report(settings: Settings, run_id: str, out: Path) -> Path:
     """Downloads the run's `report/` artifacts under `out/<run_id>/`; returns the report page's path."""
     import mlflow
 
+    if not is_run_id(run_id):
+        raise TrackingError(f"{run_id!r} is not an MLflow run id; `albumml models list` shows the runs of versions")
     use_tracking(settings)
     target = out / run_id
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"cannot create {target} ({error.strerror}); choose another folder with --out") from None
     try:
         folder = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="report", dst_path=str(target))
     except Exception as error:

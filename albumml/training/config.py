@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,7 +31,7 @@ class TrainConfig(BaseModel):
     batch_size: int = Field(64, ge=2)
     lr: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.0, ge=0)
-    hidden: tuple[int, ...] = Field((512,), description="Widths of the FC blocks.")
+    hidden: tuple[Annotated[int, Field(ge=1)], ...] = Field((512,), description="Widths of the FC blocks.")
     dropout: float = Field(0.5, ge=0, lt=1)
     first_k: int = Field(5, ge=1, description="Models 3-4 regress the mean vector of an album's first k moods.")
     patience: int = Field(8, ge=1, description="Stop after this many epochs without a better validation micro AP.")
