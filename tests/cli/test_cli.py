@@ -24,15 +24,15 @@ def test_help_and_version() -> None:
 
 @pytest.mark.slow
 def test_db_lifecycle_on_the_embedded_catalogue(home: dict[str, str]) -> None:
-    assert "none -> 0001" in albumml("db", "upgrade", env=home).stdout
-    assert "0001 (up to date)" in albumml("db", "current", env=home).stdout
+    assert "none -> 0002" in albumml("db", "upgrade", env=home).stdout
+    assert "0002 (up to date)" in albumml("db", "current", env=home).stdout
     assert "305 moods" in albumml("db", "seed-vocabulary", env=home).stdout
 
     stats = json.loads(albumml("db", "stats", "--json", env=home).stdout)
     assert stats["moods"] == 305 and stats["themes"] == 202 and stats["albums"] == 0
     assert "albums" in albumml("db", "stats", env=home).stdout
 
-    assert "0001 -> none" in albumml("db", "downgrade", env=home).stdout
+    assert "0002 -> 0001" in albumml("db", "downgrade", env=home).stdout
     assert "behind" in albumml("db", "current", env=home).stdout
 
 
