@@ -102,5 +102,5 @@ def test_an_empty_catalogue_is_a_clear_error(catalogue: Catalogue) -> None:
 
 
 def test_a_config_with_no_training_share_is_refused() -> None:
-    with pytest.raises(ValueError, match="training share"):
+    with pytest.raises(ValueError, match="must be under 1 to leave albums to train on"):
         SnapshotConfig(validation_share=0.5, test_share=0.5)
