@@ -323,10 +323,10 @@ def test_a_faulty_crawl_survives_database_cuts_and_converges(
         assert {p for p in failing if "Ajax" not in p and p.startswith("/album/")} <= answered.keys()
 
         assert summary["status"] == "finished"
-        gave_up = sum(
-            summary["errors_by_reason"].get(r, 0) for r in ("http_503", "subrequest_failed", "cover_http_503")
-        )
-        assert gave_up == len(failing)
+        gave_up_reasons = ("http_503", "subrequest_failed", "cover_http_503")
+        gave_up = sum(summary["errors_by_reason"].get(r, 0) for r in gave_up_reasons)
+        # one error per album that gave up (an album whose two fragments both fail records the first)
+        assert gave_up == sum(n for (reason, _), n in expected_first.items() if reason in gave_up_reasons) > 0
         assert summary["errors_by_reason"] == dict(Counter(reason for reason, _ in expected_first.elements()))
         assert summary["errors"] == sum(expected_first.values())
         assert run_errors(catalogue, summary["id"]) == expected_first
