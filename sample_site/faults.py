@@ -51,7 +51,8 @@ BOMB_SIDE = 40_000
 class Faults:
     """How much of the site is broken, and how. Shares are fractions of albums; `image_bombs` and
     `redirect_loops` and `canonical_mismatches` are counts. A share above zero always breaks at least one album.
-    `redesigned_pages` is the share of albums whose page moves to a new, unknown 2023 markup (a site redesign)."""
+    `redesigned_pages` is the share of albums whose page moves to a new, unknown 2023 markup (a site redesign).
+    `hostile_text` is the share of albums whose text is hostile (`sample_site.hostile`); it adds to any other fault."""
 
     malformed_pages: float = 0.0
     missing_covers: float = 0.0
@@ -67,6 +68,7 @@ class Faults:
     ajax_failures: float = 0.0
     canonical_mismatches: int = 0
     redesigned_pages: float = 0.0
+    hostile_text: float = 0.0
 
     @classmethod
     def typical(cls) -> Faults:
@@ -106,6 +108,7 @@ class Faults:
             self.slow_pages,
             self.ajax_failures,
             self.redesigned_pages,
+            self.hostile_text,
         )
         if any(share > 1 for share in shares):
             raise SampleSiteError("fault shares are fractions of albums between 0 and 1 (e.g. 0.02 for 2%)")

@@ -29,6 +29,7 @@ from sample_site.faults import (
     assign_content_faults,
     picked,
 )
+from sample_site.hostile import hostile_indices, make_hostile
 from sample_site.model import SITE_CLOCK, Cover, SiteAlbum, Tag, UnknownMood
 
 MIN_MOODS, MAX_MOODS = 3, 20
@@ -284,13 +285,15 @@ class SitePlanner:
         artist_numbers = site.choice(ID_SPACE, size=artist_count, replace=False) + ID_OFFSET
         self._artists = [_artist(seed, j, int(artist_numbers[j])) for j in range(artist_count)]
         self._content = assign_content_faults(albums, seed, self.faults)
+        self._hostile = hostile_indices(albums, seed, self.faults.hostile_text)
 
     def album(self, index: int) -> SiteAlbum:
         """Album number `index` (0-based) of the site."""
         album_id = f"mw{int(self._album_numbers[index]):010d}"
         planned = _album(self.seed, index, album_id, self._artists)
         other_id = f"mw{int(self._album_numbers[(index + 1) % self.albums]):010d}"
-        return _with_faults(planned, self.seed, self._content.get(index), self.faults, other_id)
+        album = _with_faults(planned, self.seed, self._content.get(index), self.faults, other_id)
+        return make_hostile(album, self.seed) if index in self._hostile else album
 
 
 def plan_albums(albums: int, seed: int, faults: Faults | None = None) -> list[SiteAlbum]:

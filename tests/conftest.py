@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -85,13 +86,26 @@ def postgres_run_prefix() -> str:
     return f"albumml_test_{uuid.uuid4().hex[:8]}"
 
 
+@contextmanager
+def _fresh_database(admin_dsn: str, prefix: str) -> Iterator[str]:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin_execute(admin_dsn, f'CREATE DATABASE "{name}"')
+    yield dsn_to_url(admin_dsn, name)
+    admin_execute(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def postgres_url(postgres_admin_dsn: str, postgres_run_prefix: str) -> Iterator[str]:
     """An SQLAlchemy URL of a fresh, empty PostgreSQL database, dropped after the test."""
-    name = f"{postgres_run_prefix}_{uuid.uuid4().hex[:8]}"
-    admin_execute(postgres_admin_dsn, f'CREATE DATABASE "{name}"')
-    yield dsn_to_url(postgres_admin_dsn, name)
-    admin_execute(postgres_admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _fresh_database(postgres_admin_dsn, postgres_run_prefix) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(postgres_admin_dsn: str, postgres_run_prefix: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database shared by one test module, dropped after it."""
+    with _fresh_database(postgres_admin_dsn, postgres_run_prefix) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

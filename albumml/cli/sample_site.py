@@ -105,6 +105,14 @@ def generate(
             min=0, max=1, help="Share of albums whose page moves to a new 2023 markup the crawler cannot read."
         ),
     ] = None,
+    hostile: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            max=1,
+            help="Share of albums whose text is hostile: markup, $ math, [/], formulas, escapes, quotes, emoji.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Write a sample site of --albums albums: pages of both designs, fragments, covers, sitemaps, manifest."""
@@ -127,6 +135,7 @@ def generate(
         ajax_failures=ajax_failures,
         canonical_mismatches=canonical_mismatches,
         redesigned_pages=redesign,
+        hostile_text=hostile,
     )
     started = time.perf_counter()
     with Progress(

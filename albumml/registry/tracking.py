@@ -41,6 +41,9 @@ def tracking_errors(settings: Settings, doing: str) -> Iterator[None]:
 
 
 def _export_credentials(settings: Settings) -> None:
+    # MLflow prints a "View run" link to stdout when a run ends: it would break `--json` output and shows the
+    # tracking server's address as given, credentials included. Our commands name the run themselves.
+    os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
     if settings.mlflow_username:
         os.environ["MLFLOW_TRACKING_USERNAME"] = settings.mlflow_username
     if settings.mlflow_password is not None:

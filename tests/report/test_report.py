@@ -15,18 +15,7 @@ from PIL import Image, ImageStat
 from sklearn.metrics import average_precision_score
 
 from albumml.report.analysis import confused_pairs, per_mood_ap
-from tests.support.services import unavailable
-
-CHROMIUM = "/usr/bin/chromium"
-QUIET = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.support.browser import chromium
 
 
 def test_per_mood_ap_matches_sklearn_and_skips_moods_without_positives() -> None:
@@ -64,14 +53,8 @@ def test_confusions_count_near_synonyms_guessed_for_missed_moods_only() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} is missing (Debian package chromium; `make test` installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=QUIET)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,10 @@ from PIL import Image
 
 from albumml.viz.mood_space import PlacedAlbum
 from albumml.viz.render import album_label, matplotlib_figure, plotly_figure
+from tests.support.browser import chromium
 from tests.support.hostile import HOSTILE
-from tests.support.services import unavailable
 from tests.support.viz import plotly_data
 
-CHROMIUM = "/usr/bin/chromium"
-QUIET = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"]
 HOSTILE_TITLE = "Mood space of $x$ [/] <b>bold</b> \x1b[2J"
 
 MOODS = ["Brash", "Bittersweet", "Literate", "Wistful", "Rollicking", "Eerie", "Sad/Wistful", "Tender & Warm"]
@@ -97,14 +95,8 @@ def test_the_png_draws_hostile_moods_and_titles_as_written() -> None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} is missing (Debian package chromium; `make test` installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=QUIET)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_the_page_shows_hostile_text_once_and_runs_none_of_it(browser, tmp_path: Path) -> None:
