@@ -23,7 +23,7 @@ class CrawlProgress:
             TextColumn("[bold]crawl[/]"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.fields[detail]}"),
+            TextColumn("{task.fields[detail]}", markup=False),
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,

@@ -41,7 +41,7 @@ def setup_logging(level: str) -> None:
 def progress_bar(*extra: Any) -> Progress:
     """The CLI's progress display on stderr: description, bar, done/total, elapsed, remaining, then any `extra`."""
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # descriptions may one day name data
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -27,7 +27,7 @@ def training_progress(enabled: bool, epochs: int) -> Iterator[Any]:
     if not enabled:
         yield Callbacks()
         return
-    with progress_bar(TextColumn("{task.fields[note]}")) as bar:
+    with progress_bar(TextColumn("{task.fields[note]}", markup=False)) as bar:
         covers = bar.add_task("features", total=None, note="")
         epochs_task = bar.add_task("epochs", total=epochs, note="")
 
