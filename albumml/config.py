@@ -56,6 +56,20 @@ class Settings(BaseSettings):
         None, ge=1, description="This deployment's epoch budget when a run gives none; else TrainConfig's."
     )
     model_name: str = Field("album-mood", description="Registered model name in the MLflow registry.")
+    gate_baseline_margin: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="The gate promotes only a model whose test micro AP beats the label-frequency baseline's by more "
+        "than this (absolute), the first model included.",
+    )
+    gate_min_improvement: float = Field(
+        0.002,
+        ge=0,
+        le=1,
+        description="The gate promotes a challenger only if its test micro AP beats the champion's, re-measured on the "
+        "same split, by at least this (absolute).",
+    )
     serve_path_root: Path | None = Field(
         None,
         description="Folder whose covers the served model may read by `path`; unset, a served model reads no "

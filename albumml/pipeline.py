@@ -20,10 +20,8 @@ from typing import Any
 from albumml.catalogue import open_catalogue
 from albumml.config import Settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
-from albumml.errors import ConfigError, CrawlFailedError
-from albumml.registry import training_run
-from albumml.registry.champion import current_champion
-from albumml.registry.schema import GateTag, VersionTag
+from albumml.errors import AlbummlError, ConfigError, CrawlFailedError
+from albumml.registry import champion, training_run
 from albumml.registry.tracking import client
 from albumml.registry.training_run import TrainResult
 from albumml.report.build import run_report
@@ -222,23 +220,22 @@ def snapshot(settings: Settings, config: SnapshotConfig | None = None) -> Snapsh
     return SnapshotOutcome(built.id, created, built.meta["albums"], built.meta["moods_kept"])
 
 
-def champion_snapshot(settings: Settings) -> str | None:
-    """The snapshot the current champion was measured on, or None without a champion."""
-    champion = current_champion(client(settings), settings.model_name)
-    return (
-        None
-        if champion is None
-        else champion.tags.get(GateTag.SNAPSHOT_ID) or champion.tags.get(VersionTag.SNAPSHOT_ID)
-    )
-
-
 def needs_training(settings: Settings, outcome: SnapshotOutcome) -> bool:
-    """Train when the snapshot is new, or when no champion has been measured on it yet."""
+    """Train when the snapshot is new, or when the gate has not yet judged a model on it (a night that trained
+    but failed before its gate trains again; a night after a defence does not)."""
     if outcome.created:
         return True
-    on = champion_snapshot(settings)
-    log.info("snapshot %s unchanged; champion measured on %s", outcome.snapshot_id, on)
-    return on != outcome.snapshot_id
+    judged = champion.judged_snapshot(client(settings), settings.model_name)
+    log.info("snapshot %s unchanged; the gate last judged snapshot %s", outcome.snapshot_id, judged)
+    return judged != outcome.snapshot_id
+
+
+def best_candidate(trained: list[dict[str, Any]]) -> dict[str, Any]:
+    """The variant the nightly puts to the gate: the best by validation micro AP. The test split is left to the
+    gate, so the figure it judges on is not biased by the choice."""
+    if not trained:
+        raise AlbummlError("no variant was trained: nothing to put to the gate")
+    return max(trained, key=lambda run: run["validation_micro_ap"])
 
 
 def train(

@@ -55,7 +55,7 @@ def nightly(parameters: NightlyParameters | None = None) -> dict[str, Any]:
         for v in parameters.variants
     ]
     trained = [train_variant(config, parameters.compute) for config in configs]
-    best = max(trained, key=lambda run: run["test_micro_ap"])
+    best = pipeline.best_candidate(trained)
     gate = register_task(best["run_id"])
     report.update(trained=trained, gate=gate, best=best)
     create_markdown_artifact(

@@ -45,6 +45,7 @@ def run_summary(config: TrainConfig, run: FinishedRun) -> dict[str, Any]:
         "variant": int(config.variant),
         "run_id": run.run_id,
         "model_uri": run.model_uri,
+        "validation_micro_ap": run.validation_micro_ap,
         "test_micro_ap": run.test_micro_ap,
         "baseline_micro_ap": run.baseline_micro_ap,
         "random_micro_ap": run.random_micro_ap,
@@ -62,6 +63,7 @@ def train_task(config: TrainConfig) -> dict[str, Any]:
         FinishedRun(
             result.run_id,
             result.model_uri,
+            result.best_validation_micro_ap,
             evaluation.model.micro_ap,
             evaluation.label_frequency.micro_ap,
             evaluation.random.micro_ap,
@@ -93,5 +95,6 @@ def register_task(run_id: str) -> dict[str, Any]:
         "promoted": decision.promoted,
         "reason": decision.reason,
         "challenger_micro_ap": decision.challenger_micro_ap,
+        "baseline_micro_ap": decision.baseline_micro_ap,
         "champion_micro_ap": decision.champion_micro_ap,
     }

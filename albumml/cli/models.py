@@ -27,6 +27,7 @@ def register(
                 "version": decision.version,
                 "promoted": decision.promoted,
                 "challenger_micro_ap": decision.challenger_micro_ap,
+                "baseline_micro_ap": decision.baseline_micro_ap,
                 "champion_version": decision.champion_version,
                 "champion_micro_ap": decision.champion_micro_ap,
                 "snapshot_id": decision.snapshot_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from albumml.errors import TrackingError
-from albumml.registry.schema import CHAMPION
+from albumml.registry.schema import CHAMPION, ModelTag
 from albumml.urls import scrub
 
 # MLflow's error codes for "no such registered model or alias"; anything else is a real failure.
@@ -25,3 +25,14 @@ def current_champion(mlflow_client: Any, name: str) -> Any | None:
         if is_not_found(error):
             return None
         raise TrackingError(f"cannot look up the champion of {name!r} in MLflow: {scrub(str(error))}") from None
+
+
+def judged_snapshot(mlflow_client: Any, name: str) -> str | None:
+    """The snapshot the gate last judged a model of `name` on (won or defended); None before any gate."""
+    try:
+        model = mlflow_client.get_registered_model(name)
+    except Exception as error:
+        if is_not_found(error):
+            return None
+        raise TrackingError(f"cannot read the registered model {name!r} in MLflow: {scrub(str(error))}") from None
+    return model.tags.get(ModelTag.JUDGED_SNAPSHOT_ID)

@@ -1,4 +1,5 @@
-"""The champion gate: a challenger takes `@champion` only if it beats the champion re-measured on its test split.
+"""The champion gate: a challenger takes `@champion` only if it beats label frequency by a margin and the champion,
+re-measured on the challenger's test split, by a minimum improvement (both settings).
 
 Models are found by alias, never by version number. Both figures and the decision are kept as tags on the new
 version and on the challenger's run. Both models are read from their weights alone, and each must belong to its run:
@@ -16,7 +17,7 @@ from albumml.dataset import load_snapshot
 from albumml.errors import TrackingError
 from albumml.registry.champion import current_champion
 from albumml.registry.loading import model_of_run, read_bundle, version_source
-from albumml.registry.schema import CHAMPION, GateTag, RunTag, VersionTag
+from albumml.registry.schema import CHAMPION, GateTag, ModelTag, RunTag, VersionTag
 from albumml.registry.tracking import client, scrubbed, tracking_errors
 from albumml.storage import open_store
 from albumml.training.measure import Evaluation, measure
@@ -26,27 +27,56 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class GateDecision:
-    """What the gate measured and decided."""
+    """What the gate measured and decided, with the margins it held the challenger to."""
 
     name: str
     version: str
     snapshot_id: str
     challenger_micro_ap: float
+    baseline_micro_ap: float
     champion_version: str | None
     champion_micro_ap: float | None
-    promoted: bool
+    baseline_margin: float
+    min_improvement: float
     challenger: Evaluation
 
     @property
+    def beats_baseline(self) -> bool:
+        """Whether the challenger beats label frequency by more than the margin."""
+        return self.challenger_micro_ap - self.baseline_micro_ap > self.baseline_margin
+
+    @property
+    def beats_champion(self) -> bool:
+        """Whether there is no champion, or the challenger beats it by at least the minimum improvement."""
+        if self.champion_micro_ap is None:
+            return True
+        gain = self.challenger_micro_ap - self.champion_micro_ap
+        return gain > 0 and gain >= self.min_improvement
+
+    @property
+    def promoted(self) -> bool:
+        """Whether the challenger takes `@champion`."""
+        return self.beats_baseline and self.beats_champion
+
+    @property
     def reason(self) -> str:
-        """One line saying why."""
-        if self.champion_version is None:
-            return "no champion yet: the challenger becomes champion"
-        verb = "beats" if self.promoted else "does not beat"
-        return (
-            f"challenger v{self.version} ({self.challenger_micro_ap:.4f}) {verb} champion v{self.champion_version} "
-            f"({self.champion_micro_ap:.4f}) in test micro AP on snapshot {self.snapshot_id}"
-        )
+        """One line saying why, with both figures and the margin that decided."""
+        challenger = f"challenger v{self.version} ({self.challenger_micro_ap:.4f} test micro AP)"
+        where = f"on snapshot {self.snapshot_id}"
+        if not self.beats_baseline:
+            return (
+                f"{challenger} does not beat label frequency ({self.baseline_micro_ap:.4f}) by more than the margin "
+                f"{self.baseline_margin:g} {where}: not promoted"
+            )
+        if self.champion_micro_ap is None:
+            return (
+                f"no champion yet: {challenger} beats label frequency ({self.baseline_micro_ap:.4f}) by more than "
+                f"{self.baseline_margin:g} {where} and becomes champion"
+            )
+        champion = f"champion v{self.champion_version} ({self.champion_micro_ap:.4f}, re-measured)"
+        if self.promoted:
+            return f"{challenger} beats {champion} by at least {self.min_improvement:g} {where}: promoted"
+        return f"{challenger} does not beat {champion} by at least {self.min_improvement:g} {where}: champion defends"
 
 
 def _run_of(settings: Settings, mlflow_client: Any, run_id: str) -> Any:
@@ -79,31 +109,46 @@ def register(settings: Settings, run_id: str) -> GateDecision:
         version = mlflow.register_model(
             model_uri, name, tags={VersionTag.SNAPSHOT_ID: snapshot_id, VersionTag.RUN_ID: run_id}
         )
-    promoted = champion_ap is None or challenger.model.micro_ap > champion_ap
     decision = GateDecision(
         name=name,
         version=str(version.version),
         snapshot_id=snapshot_id,
         challenger_micro_ap=challenger.model.micro_ap,
+        baseline_micro_ap=challenger.label_frequency.micro_ap,
         champion_version=str(champion.version) if champion is not None else None,
         champion_micro_ap=champion_ap,
-        promoted=promoted,
+        baseline_margin=settings.gate_baseline_margin,
+        min_improvement=settings.gate_min_improvement,
         challenger=challenger,
     )
+    _record(mlflow_client, settings, run_id, decision)
+    log.info("%s", decision.reason)
+    return decision
+
+
+def _record(mlflow_client: Any, settings: Settings, run_id: str, decision: GateDecision) -> None:
+    """The decision as tags and description on the new version, tags on the run, and on the registered model the
+    snapshot its champion was last judged on (so an unchanged night trains nothing, after a defence too)."""
+    name, promoted = decision.name, decision.promoted
+    champion_ap = decision.champion_micro_ap
     tags = {
-        GateTag.SNAPSHOT_ID: snapshot_id,
+        GateTag.SNAPSHOT_ID: decision.snapshot_id,
         GateTag.CHALLENGER_MICRO_AP: f"{decision.challenger_micro_ap:.6f}",
         GateTag.CHAMPION_VERSION: decision.champion_version or "none",
         GateTag.CHAMPION_MICRO_AP: f"{champion_ap:.6f}" if champion_ap is not None else "none",
-        GateTag.BASELINE_FREQUENCY_MICRO_AP: f"{challenger.label_frequency.micro_ap:.6f}",
+        GateTag.BASELINE_FREQUENCY_MICRO_AP: f"{decision.baseline_micro_ap:.6f}",
+        GateTag.BASELINE_MARGIN: f"{decision.baseline_margin:g}",
+        GateTag.MIN_IMPROVEMENT: f"{decision.min_improvement:g}",
         GateTag.DECISION: "promoted" if promoted else "rejected",
         GateTag.REASON: decision.reason,
     }
+    champion_now = decision.version if promoted else decision.champion_version
     with tracking_errors(settings, f"recording the gate's decision on {name!r} v{decision.version}"):
         for key, value in tags.items():
             mlflow_client.set_model_version_tag(name, decision.version, key, value)
             mlflow_client.set_tag(run_id, key, value)
+        mlflow_client.update_model_version(name, decision.version, description=decision.reason)
         if promoted:
             mlflow_client.set_registered_model_alias(name, CHAMPION, decision.version)
-    log.info("%s", decision.reason)
-    return decision
+        mlflow_client.set_registered_model_tag(name, ModelTag.JUDGED_SNAPSHOT_ID, decision.snapshot_id)
+        mlflow_client.set_registered_model_tag(name, ModelTag.CHAMPION_VERSION, champion_now or "none")

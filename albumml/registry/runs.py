@@ -13,10 +13,12 @@ from albumml.training.config import TrainConfig
 
 @dataclass(frozen=True)
 class FinishedRun:
-    """What a finished training run logged: its id, its model and its test figures beside the baselines."""
+    """What a finished training run logged: its id, its model, its best validation figure (what variants are chosen
+    by) and its test figures beside the baselines."""
 
     run_id: str
     model_uri: str
+    validation_micro_ap: float
     test_micro_ap: float
     baseline_micro_ap: float
     random_micro_ap: float
@@ -43,6 +45,7 @@ def finished_run(settings: Settings, config: TrainConfig) -> FinishedRun:
     return FinishedRun(
         run_id=run.info.run_id,
         model_uri=run.data.tags[RunTag.MODEL_URI],
+        validation_micro_ap=metrics[Metric.BEST_VALIDATION_MICRO_AP],
         test_micro_ap=metrics[Metric.TEST_MICRO_AP],
         baseline_micro_ap=metrics[Metric.BASELINE_FREQUENCY_MICRO_AP],
         random_micro_ap=metrics[Metric.BASELINE_RANDOM_MICRO_AP],

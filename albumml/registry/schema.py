@@ -37,8 +37,17 @@ class GateTag:
     CHAMPION_VERSION: Final = "gate.champion_version"
     CHAMPION_MICRO_AP: Final = "gate.champion_micro_ap"
     BASELINE_FREQUENCY_MICRO_AP: Final = "gate.baseline_frequency_micro_ap"
+    BASELINE_MARGIN: Final = "gate.baseline_margin"
+    MIN_IMPROVEMENT: Final = "gate.min_improvement"
     DECISION: Final = "gate.decision"
     REASON: Final = "gate.reason"
+
+
+class ModelTag:
+    """Tags the gate writes on the registered model itself after every decision, won or defended."""
+
+    JUDGED_SNAPSHOT_ID: Final = "gate.judged_snapshot_id"
+    CHAMPION_VERSION: Final = "gate.champion_version"
 
 
 class Metric:

@@ -56,6 +56,7 @@ class TrainResult:
     config: TrainConfig
     evaluation: Evaluation
     best_epoch: int
+    best_validation_micro_ap: float
     epochs_run: int
     stopped_early: bool
     resumed_from: int | None
@@ -160,6 +161,7 @@ def train(
         config=config,
         evaluation=trained.outcome.evaluation,
         best_epoch=trained.head_state.stopping.best_epoch,
+        best_validation_micro_ap=trained.head_state.stopping.best_score,
         epochs_run=trained.head_state.epoch,
         stopped_early=trained.stopped_early,
         resumed_from=session.resumed_from,
