@@ -15,20 +15,21 @@ import threading
 from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from albumml.catalogue import open_catalogue
 from albumml.config import Settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
 from albumml.errors import AlbummlError, ConfigError, CrawlFailedError
-from albumml.registry import champion, training_run
+from albumml.registry import champion
 from albumml.registry.tracking import client
-from albumml.registry.training_run import TrainResult
-from albumml.report.build import run_report
 from albumml.storage import open_store
-from albumml.training.config import TrainConfig
-from albumml.training.loop import Progress
 from albumml.urls import mask_url, web_url_problem
+
+if TYPE_CHECKING:  # training pulls in torch: a crawl or a snapshot must not pay for it at start
+    from albumml.registry.training_run import TrainResult
+    from albumml.training.config import TrainConfig
+    from albumml.training.loop import Progress
 
 log = logging.getLogger(__name__)
 
@@ -242,4 +243,7 @@ def train(
     settings: Settings, config: TrainConfig, *, resume: bool = False, progress: Progress | None = None
 ) -> TrainResult:
     """Trains one variant, tracked in MLflow, with its HTML run report unless the config turns it off."""
+    from albumml.registry import training_run
+    from albumml.report.build import run_report
+
     return training_run.train(settings, config, resume=resume, progress=progress, report=run_report)

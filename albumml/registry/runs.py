@@ -1,14 +1,17 @@
-"""Finding a finished training run in MLflow by its run key: how a flow learns what a remote (Batch) job produced."""
+"""Finding a finished training run in MLflow by its run key (how a flow learns what a remote Batch job produced),
+and the links people open it by."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from albumml.config import Settings
 from albumml.errors import TrackingError
-from albumml.registry.schema import Metric, RunTag
+from albumml.registry.schema import REPORT_ARTIFACT, Metric, RunTag
 from albumml.registry.tracking import client, use_tracking
 from albumml.training.config import TrainConfig
+from albumml.urls import mask_url, strip_credentials
 
 
 @dataclass(frozen=True)
@@ -50,4 +53,25 @@ def finished_run(settings: Settings, config: TrainConfig) -> FinishedRun:
         baseline_micro_ap=metrics[Metric.BASELINE_FREQUENCY_MICRO_AP],
         random_micro_ap=metrics[Metric.BASELINE_RANDOM_MICRO_AP],
         best_epoch=int(metrics.get(Metric.BEST_EPOCH, 0)),
+    )
+
+
+@dataclass(frozen=True)
+class RunLinks:
+    """Where people open a run in the MLflow UI and its HTML report (credentials never in a link)."""
+
+    run: str
+    report: str
+
+
+def run_links(settings: Settings, run_id: str) -> RunLinks | None:
+    """Links to a run and its report on the MLflow tracking server; None when tracking is not an http(s) server."""
+    uri = settings.mlflow_tracking_uri
+    if not uri.startswith(("http://", "https://")):
+        return None
+    base = mask_url(strip_credentials(uri)[0]).rstrip("/")
+    experiment_id = client(settings).get_run(run_id).info.experiment_id
+    return RunLinks(
+        run=f"{base}/#/experiments/{experiment_id}/runs/{run_id}",
+        report=f"{base}/get-artifact?{urlencode({'path': REPORT_ARTIFACT, 'run_uuid': run_id})}",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 CHAMPION: Final = "champion"
+REPORT_ARTIFACT: Final = "report/report.html"  # where a training run logs its HTML report
 
 
 class RunTag:

@@ -12,6 +12,7 @@ from albumml.config import load_settings
 from albumml.pipeline import SnapshotOutcome, needs_training, train
 from albumml.registry.champion import current_champion
 from albumml.registry.gate import register
+from albumml.registry.runs import run_links
 from albumml.registry.schema import GateTag, ModelTag
 from albumml.registry.tracking import client
 from albumml.training.config import TrainConfig
@@ -122,3 +123,23 @@ def test_only_a_missing_alias_means_no_champion() -> None:
     with pytest.raises(TrackingError, match="cannot look up the champion") as raised:
         current_champion(_Failing(INTERNAL_ERROR), "m")
     assert "SECRET" not in str(raised.value)
+
+
+def test_run_links_open_the_run_and_its_report_without_credentials(
+    learning_home: tuple[Path, str], mlflow_tracking: str
+) -> None:
+    import httpx
+
+    home, snapshot_id = learning_home
+    settings = load_settings(home=home, mlflow_tracking_uri=mlflow_tracking, mlflow_experiment="gate-links")
+    config = TrainConfig(snapshot_id=snapshot_id, backbone="efficientnet_lite0", epochs=2, report=True)
+    run_id = train(settings, config).run_id
+    with_password = mlflow_tracking.replace("http://", "http://reader:s3cret-pw@")
+    links = run_links(settings.model_copy(update={"mlflow_tracking_uri": with_password}), run_id)
+    assert links is not None
+    assert "s3cret-pw" not in links.run + links.report and "reader" not in links.run + links.report
+    assert links.run.startswith(mlflow_tracking) and links.run.endswith(f"/runs/{run_id}")
+    report = httpx.get(links.report, timeout=30)
+    assert report.status_code == 200 and "micro AP" in report.text
+    assert httpx.get(links.run.split("#")[0], timeout=30).status_code == 200
+    assert run_links(load_settings(home=home), run_id) is None  # a local tracking store has no UI to link to
