@@ -608,3 +608,15 @@ def test_ui_ports_are_published() -> None:
     for port, name in UI_PORTS.items():
         assert port in published_ports(stack[name]), f"{name} does not publish {port}"
     assert "--console-address" in command_of(stack["minio"])
+
+
+def test_the_scoring_service_serves_the_champion_on_demand_without_storage_secrets() -> None:
+    scoring = services()["scoring"]
+    command = scoring["command"]
+    assert command[:3] == ["mlflow", "models", "serve"]
+    assert command[command.index("-m") + 1] == "models:/album-mood@champion"
+    assert command[command.index("--env-manager") + 1] == "local"  # no environment is downloaded at start
+    assert scoring["profiles"] == ["serving"]  # nothing to serve before the first champion
+    assert scoring["image"] == services()["prefect-worker"]["image"]
+    assert not any("SECRET" in key or "PASSWORD" in key for key in scoring["environment"])
+    assert all(port.startswith("127.0.0.1:") for port in scoring["ports"])
