@@ -14,41 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import select
 
 from albumml.catalogue import Catalogue
 from albumml.catalogue.engine import database_errors
 from albumml.catalogue.models import Album, AlbumMood, Mood
-from albumml.config import field_problems
+from albumml.dataset.checks import check_snapshot
+from albumml.dataset.config import SnapshotConfig, split_of
 from albumml.errors import SnapshotError
 from albumml.storage import Store
 
 PREFIX = "snapshots/"
-
-
-class SnapshotConfig(BaseModel):
-    """What enters a snapshot and how it is split."""
-
-    model_config = ConfigDict(frozen=True)
-
-    min_mood_count: int = Field(20, ge=1, description="Keep moods on at least this many eligible albums.")
-    validation_share: float = Field(0.1, ge=0, lt=1)
-    test_share: float = Field(0.1, gt=0, lt=1)
-
-    @model_validator(mode="after")
-    def _leave_room_to_train(self) -> SnapshotConfig:
-        if self.validation_share + self.test_share >= 1:
-            raise ValueError("validation_share + test_share must be under 1 to leave albums to train on")
-        return self
-
-    @classmethod
-    def given(cls, **values: Any) -> SnapshotConfig:
-        """The defaults above with what a caller gave (None means "not given"); a clear error for a bad value."""
-        try:
-            return cls(**{name: value for name, value in values.items() if value is not None})
-        except ValidationError as error:
-            raise SnapshotError(f"snapshot config: {field_problems(error)}") from None
 
 
 @dataclass
@@ -59,16 +35,6 @@ class Snapshot:
     manifest: pd.DataFrame
     vocabulary: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def split_of(album_id: str, config: SnapshotConfig) -> str:
-    """The split an album belongs to, from a hash of its id: stable whatever else the catalogue holds."""
-    position = int.from_bytes(hashlib.sha256(album_id.encode()).digest()[:8], "big") / 2**64
-    if position < config.test_share:
-        return "test"
-    if position < config.test_share + config.validation_share:
-        return "validation"
-    return "train"
 
 
 def _eligible_albums(catalogue: Catalogue) -> list[dict[str, Any]]:
@@ -125,7 +91,9 @@ def build_snapshot(catalogue: Catalogue, config: SnapshotConfig | None = None) -
         "dropped_moods": sorted(set(counts) - kept),
         "train_label_frequency": {mood: frequencies[mood] / train if train else 0.0 for mood in vocabulary},
     }
-    return Snapshot(snapshot_id, manifest, vocabulary, meta)
+    snapshot = Snapshot(snapshot_id, manifest, vocabulary, meta)
+    check_snapshot(snapshot, config)
+    return snapshot
 
 
 def _content_id(rows: list[dict[str, Any]], vocabulary: list[str], config: SnapshotConfig) -> str:

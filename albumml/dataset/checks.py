@@ -1,0 +1,107 @@
+"""The checks every snapshot passes before a model learns from it (pandera): well-formed ids and keys, each album in
+the split its id hashes to (so no test album ever trains), split shares near the configured ones, moods inside the
+kept vocabulary and each kept mood on enough albums, plausible years. A failure names the rows that broke it."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from albumml.catalogue.records import ALBUM_ID_PATTERN, SHA256_HEX_PATTERN
+from albumml.dataset.config import SnapshotConfig, split_of
+from albumml.errors import SnapshotError
+
+if TYPE_CHECKING:
+    from albumml.dataset.snapshot import Snapshot
+
+SPLITS = ("train", "validation", "test")
+FIRST_RECORDING_YEAR = 1877  # the phonograph: no album is older
+SHARE_SIGMAS = 4.0  # how far a split's share may stray from the configured one, in binomial standard deviations
+SHARE_SLACK = 0.02  # plus this, so tiny snapshots are not refused for a few albums
+FAILURES_SHOWN = 8
+
+
+def _share_checks(config: SnapshotConfig) -> list[pa.Check]:
+    expected = {"test": config.test_share, "validation": config.validation_share}
+
+    def near(split: str, share: float) -> pa.Check:
+        def within(frame: pd.DataFrame) -> bool:
+            albums = len(frame)
+            observed = float((frame["split"] == split).mean())
+            tolerance = SHARE_SIGMAS * math.sqrt(share * (1 - share) / albums) + SHARE_SLACK
+            return abs(observed - share) <= tolerance
+
+        return pa.Check(within, name=f"{split} share near {share:g}")
+
+    return [near(split, share) for split, share in expected.items()]
+
+
+def _mood_count_check(vocabulary: list[str], minimum: int) -> pa.Check:
+    def counted(frame: pd.DataFrame) -> pd.Series:
+        counts = Counter(mood for moods in frame["moods"] for mood in moods)
+        rare = {mood for mood in vocabulary if counts[mood] < minimum}
+        return frame["moods"].map(lambda moods: not rare.intersection(moods))
+
+    return pa.Check(counted, name=f"every kept mood on at least {minimum} albums")
+
+
+def snapshot_schema(vocabulary: list[str], config: SnapshotConfig) -> pa.DataFrameSchema:
+    """The schema a snapshot's manifest must satisfy, for its vocabulary and configuration."""
+    kept = frozenset(vocabulary)
+    latest_year = datetime.now(UTC).year + 1
+    return pa.DataFrameSchema(
+        {
+            "album_id": pa.Column(str, pa.Check.str_matches(ALBUM_ID_PATTERN), unique=True),
+            "cover_key": pa.Column(str, pa.Check.str_matches(SHA256_HEX_PATTERN)),
+            "moods": pa.Column(
+                object,
+                [
+                    pa.Check(lambda moods: len(moods) > 0, element_wise=True, name="at least one mood"),
+                    pa.Check(lambda moods: set(moods) <= kept, element_wise=True, name="moods inside the vocabulary"),
+                    pa.Check(lambda moods: len(set(moods)) == len(moods), element_wise=True, name="no repeated mood"),
+                ],
+            ),
+            "genres": pa.Column(object),
+            "year": pa.Column(float, pa.Check.in_range(FIRST_RECORDING_YEAR, latest_year), nullable=True, coerce=True),
+            "split": pa.Column(str, pa.Check.isin(SPLITS)),
+        },
+        checks=[
+            pa.Check(
+                lambda frame: frame["split"] == frame["album_id"].map(lambda album_id: split_of(album_id, config)),
+                name="the split its id hashes to",
+            ),
+            _mood_count_check(vocabulary, config.min_mood_count),
+            *_share_checks(config),
+        ],
+        strict=True,
+    )
+
+
+def _failure(row: pd.Series, manifest: pd.DataFrame) -> str:
+    index = row["index"]
+    album = manifest["album_id"].iloc[int(index)] if isinstance(index, int | float) and not pd.isna(index) else None
+    where = f"album {album!r}" if album is not None else "the snapshot"
+    column = f" {row['column']}" if isinstance(row["column"], str) and row["column"] != row["schema_context"] else ""
+    return f"{where}{column}: {row['check']} (got {row['failure_case']!r})"
+
+
+def check_snapshot(snapshot: Snapshot, config: SnapshotConfig) -> None:
+    """Raise SnapshotError naming the rows that break the snapshot's checks; return quietly when it passes."""
+    schema = snapshot_schema(snapshot.vocabulary, config)
+    try:
+        schema.validate(snapshot.manifest.reset_index(drop=True), lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+        lines = [_failure(row, snapshot.manifest.reset_index(drop=True)) for _, row in cases.iterrows()]
+        unique = list(dict.fromkeys(lines))
+        shown = "; ".join(unique[:FAILURES_SHOWN])
+        more = f"; and {len(unique) - FAILURES_SHOWN} more" if len(unique) > FAILURES_SHOWN else ""
+        raise SnapshotError(
+            f"snapshot {snapshot.id} fails its checks ({len(unique)} problems): {shown}{more}"
+        ) from None
