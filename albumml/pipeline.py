@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from albumml.catalogue import open_catalogue
 from albumml.config import Settings
-from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
+from albumml.dataset import SnapshotConfig, build_snapshot, load_snapshot, save_snapshot
+from albumml.dataset.drift import DriftSummary, mood_drift
 from albumml.errors import AlbummlError, ConfigError, CrawlFailedError
 from albumml.registry import champion
+from albumml.registry.schema import VersionTag
 from albumml.registry.tracking import client
 from albumml.storage import open_store
 from albumml.urls import mask_url, web_url_problem
@@ -219,6 +221,17 @@ def snapshot(settings: Settings, config: SnapshotConfig | None = None) -> Snapsh
     built = build_snapshot(open_catalogue(settings), config)
     created = save_snapshot(open_store(settings), built)
     return SnapshotOutcome(built.id, created, built.meta["albums"], built.meta["moods_kept"])
+
+
+def snapshot_drift(settings: Settings, snapshot_id: str) -> DriftSummary | None:
+    """The snapshot's mood drift against the current champion's snapshot; None without a champion, or when the
+    champion was trained on this very snapshot."""
+    version = champion.current_champion(client(settings), settings.model_name)
+    reference_id = version.tags.get(VersionTag.SNAPSHOT_ID) if version is not None else None
+    if not reference_id or reference_id == snapshot_id:
+        return None
+    store = open_store(settings)
+    return mood_drift(load_snapshot(store, reference_id), load_snapshot(store, snapshot_id))
 
 
 def needs_training(settings: Settings, outcome: SnapshotOutcome) -> bool:

@@ -38,6 +38,8 @@ _HTML_ENTITIES = {
     "$": "&#36;",
 }
 _HTML_SPECIAL = re.compile("[&<>\"'$]")
+# CommonMark lets a backslash escape any ASCII punctuation character.
+_MARKDOWN_SPECIAL = re.compile(r"[!-/:-@\[-`{-~]")
 
 
 class _MatplotlibText(Protocol):
@@ -74,6 +76,13 @@ def for_matplotlib(*texts: _MatplotlibText) -> None:
 def for_html(text: object) -> str:
     """`text` escaped once for HTML and plotly labels (quotes and `$` as numeric entities plotly decodes)."""
     return _HTML_SPECIAL.sub(lambda match: _HTML_ENTITIES[match.group()], str(text))
+
+
+def for_markdown(text: object) -> str:
+    """`text` for a Markdown table cell (Prefect artifacts): every ASCII punctuation mark backslash-escaped, so no
+    emphasis, link, HTML tag, math or cell border comes from data; escapes and controls removed, one line."""
+    cleaned = " ".join(for_terminal(text).split())
+    return _MARKDOWN_SPECIAL.sub(lambda found: "\\" + found.group(), cleaned)
 
 
 def for_csv_cell(value: object) -> str:

@@ -18,7 +18,7 @@ from albumml.registry.runs import run_links
 from albumml.training.config import resolve_train_config
 from flows.parameters import NightlyParameters
 from flows.steps import train_variant
-from flows.tasks import crawl_task, register_task, snapshot_task
+from flows.tasks import crawl_task, drift_task, register_task, snapshot_task
 
 
 def evaluation_markdown(outcome: pipeline.SnapshotOutcome, trained: list[dict[str, Any]], gate: dict[str, Any]) -> str:
@@ -59,6 +59,8 @@ def nightly(parameters: NightlyParameters | None = None) -> dict[str, Any]:
     summary = crawl_task(parameters.site_url or settings.crawl_start_url, parameters.full_crawl)
     outcome = snapshot_task(parameters.min_mood_count)
     report: dict[str, Any] = {"crawl": summary, "snapshot": outcome.__dict__, "trained": [], "gate": None}
+    if outcome.created:
+        report["mood_drift"] = drift_task(outcome.snapshot_id)
     if not pipeline.needs_training(settings, outcome):
         print(f"snapshot {outcome.snapshot_id} unchanged and its champion measured: nothing retrained")
         return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.logging import get_run_logger
 
 from albumml import pipeline
@@ -37,6 +37,18 @@ def crawl_task(url: str, full: bool) -> dict[str, Any]:
 def snapshot_task(min_mood_count: int | None = None) -> pipeline.SnapshotOutcome:
     """A snapshot of the catalogue (the same id when nothing changed); None takes SnapshotConfig's default."""
     return pipeline.snapshot(load_settings(), SnapshotConfig.given(min_mood_count=min_mood_count))
+
+
+@task(name="drift", retries=1, retry_delay_seconds=10)
+def drift_task(snapshot_id: str) -> float | None:
+    """The new snapshot's mood drift against the champion's, as a markdown artifact; its overall JS distance."""
+    drift = pipeline.snapshot_drift(load_settings(), snapshot_id)
+    if drift is None:
+        return None
+    create_markdown_artifact(
+        key="snapshot-drift", markdown=drift.markdown(), description="moods against the champion's snapshot"
+    )
+    return drift.overall
 
 
 def run_summary(config: TrainConfig, run: FinishedRun) -> dict[str, Any]:

@@ -64,3 +64,19 @@ def test_csv_cells_never_start_a_formula_and_read_back_unchanged(text: str) -> N
 
 def test_a_quote_a_rater_typed_before_plain_text_is_kept() -> None:
     assert from_csv_cell("'Til Tuesday") == "'Til Tuesday"
+
+
+def test_markdown_cells_render_hostile_text_as_plain_text() -> None:
+    from markdown_it import MarkdownIt
+
+    from albumml.textsafe import for_markdown
+
+    renderer = MarkdownIt("commonmark").enable("table")
+    for text in HOSTILE:
+        if len(text) > 200:
+            continue
+        table = f"| mood | share |\n| --- | --- |\n| {for_markdown(text)} | 0.5 |\n"
+        rendered = renderer.render(table)
+        assert "<script" not in rendered and "<a " not in rendered and "<img" not in rendered, text
+        assert "<em>" not in rendered and "<strong>" not in rendered and "<code>" not in rendered, text
+        assert rendered.count("<td>") == 2, text  # no `|` in data adds a cell

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from albumml.catalogue import open_catalogue
 from albumml.config import load_settings
-from albumml.pipeline import SnapshotOutcome, needs_training, train
+from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
+from albumml.pipeline import SnapshotOutcome, needs_training, snapshot_drift, train
 from albumml.registry.champion import current_champion
 from albumml.registry.gate import register
 from albumml.registry.runs import run_links
 from albumml.registry.schema import GateTag, ModelTag
 from albumml.registry.tracking import client
+from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 
 
@@ -56,6 +59,14 @@ def test_a_defended_champion_records_its_snapshot_and_an_unchanged_night_trains_
 
     assert not needs_training(settings, unchanged)
     assert needs_training(settings, SnapshotOutcome("0" * 16, created=False, albums=0, moods=0))
+
+    # a night's new snapshot is compared with the champion's: here fewer moods are kept
+    assert snapshot_drift(settings, snapshot_id) is None
+    narrower = build_snapshot(open_catalogue(settings), SnapshotConfig(min_mood_count=60))
+    save_snapshot(open_store(settings), narrower)
+    drift = snapshot_drift(settings, narrower.id)
+    assert drift is not None and drift.reference_id == snapshot_id and drift.new_id == narrower.id
+    assert drift.disappeared and not drift.appeared and drift.overall > 0
     assert needs_training(settings, SnapshotOutcome(snapshot_id, created=True, albums=0, moods=0))
 
 
