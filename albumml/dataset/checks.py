@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import pandera.pandas as pa
@@ -16,9 +15,6 @@ from pandera.errors import SchemaErrors
 from albumml.catalogue.records import ALBUM_ID_PATTERN, SHA256_HEX_PATTERN
 from albumml.dataset.config import SnapshotConfig, split_of
 from albumml.errors import SnapshotError
-
-if TYPE_CHECKING:
-    from albumml.dataset.snapshot import Snapshot
 
 SPLITS = ("train", "validation", "test")
 FIRST_RECORDING_YEAR = 1877  # the phonograph: no album is older
@@ -91,17 +87,17 @@ def _failure(row: pd.Series, manifest: pd.DataFrame) -> str:
     return f"{where}{column}: {row['check']} (got {row['failure_case']!r})"
 
 
-def check_snapshot(snapshot: Snapshot, config: SnapshotConfig) -> None:
+def check_snapshot(snapshot_id: str, manifest: pd.DataFrame, vocabulary: list[str], config: SnapshotConfig) -> None:
     """Raise SnapshotError naming the rows that break the snapshot's checks; return quietly when it passes."""
-    schema = snapshot_schema(snapshot.vocabulary, config)
+    schema = snapshot_schema(vocabulary, config)
     try:
-        schema.validate(snapshot.manifest.reset_index(drop=True), lazy=True)
+        schema.validate(manifest.reset_index(drop=True), lazy=True)
     except SchemaErrors as errors:
         cases = errors.failure_cases
-        lines = [_failure(row, snapshot.manifest.reset_index(drop=True)) for _, row in cases.iterrows()]
+        lines = [_failure(row, manifest.reset_index(drop=True)) for _, row in cases.iterrows()]
         unique = list(dict.fromkeys(lines))
         shown = "; ".join(unique[:FAILURES_SHOWN])
         more = f"; and {len(unique) - FAILURES_SHOWN} more" if len(unique) > FAILURES_SHOWN else ""
         raise SnapshotError(
-            f"snapshot {snapshot.id} fails its checks ({len(unique)} problems): {shown}{more}"
+            f"snapshot {snapshot_id} fails its checks ({len(unique)} problems): {shown}{more}"
         ) from None

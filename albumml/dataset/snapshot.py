@@ -92,7 +92,7 @@ def build_snapshot(catalogue: Catalogue, config: SnapshotConfig | None = None) -
         "train_label_frequency": {mood: frequencies[mood] / train if train else 0.0 for mood in vocabulary},
     }
     snapshot = Snapshot(snapshot_id, manifest, vocabulary, meta)
-    check_snapshot(snapshot, config)
+    check_snapshot(snapshot_id, manifest, vocabulary, config)
     return snapshot
 
 

@@ -36,16 +36,20 @@ def snapshot(rows: list[dict]) -> Snapshot:
     return Snapshot("0123456789abcdef", frame, VOCABULARY)
 
 
+def check(built: Snapshot) -> None:
+    check_snapshot(built.id, built.manifest, built.vocabulary, CONFIG)
+
+
 def refusal(rows: list[dict]) -> str:
     with pytest.raises(SnapshotError) as raised:
-        check_snapshot(snapshot(rows), CONFIG)
+        check(snapshot(rows))
     return str(raised.value)
 
 
 def test_a_sound_snapshot_passes_with_unknown_years() -> None:
     rows = good_rows()
     rows[3]["year"] = None
-    check_snapshot(snapshot(rows), CONFIG)
+    check(snapshot(rows))
 
 
 @pytest.mark.parametrize(
