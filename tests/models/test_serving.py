@@ -51,7 +51,9 @@ def test_the_served_champion_ranks_cover_bytes_as_predict_does(
         str(port),
     ]
     environment = {
+        # the server's registry, whatever tracking and registry URIs earlier calls left in this process
         "MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
+        "MLFLOW_REGISTRY_URI": settings.mlflow_tracking_uri,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # it execs uvicorn
     }
     body = {
