@@ -89,12 +89,11 @@ def _failure(row: pd.Series, manifest: pd.DataFrame) -> str:
 
 def check_snapshot(snapshot_id: str, manifest: pd.DataFrame, vocabulary: list[str], config: SnapshotConfig) -> None:
     """Raise SnapshotError naming the rows that break the snapshot's checks; return quietly when it passes."""
-    schema = snapshot_schema(vocabulary, config)
+    rows = manifest.reset_index(drop=True)  # failure cases name positions; the message names their albums
     try:
-        schema.validate(manifest.reset_index(drop=True), lazy=True)
+        snapshot_schema(vocabulary, config).validate(rows, lazy=True)
     except SchemaErrors as errors:
-        cases = errors.failure_cases
-        lines = [_failure(row, manifest.reset_index(drop=True)) for _, row in cases.iterrows()]
+        lines = [_failure(case, rows) for _, case in errors.failure_cases.iterrows()]
         unique = list(dict.fromkeys(lines))
         shown = "; ".join(unique[:FAILURES_SHOWN])
         more = f"; and {len(unique) - FAILURES_SHOWN} more" if len(unique) > FAILURES_SHOWN else ""

@@ -91,9 +91,8 @@ def build_snapshot(catalogue: Catalogue, config: SnapshotConfig | None = None) -
         "dropped_moods": sorted(set(counts) - kept),
         "train_label_frequency": {mood: frequencies[mood] / train if train else 0.0 for mood in vocabulary},
     }
-    snapshot = Snapshot(snapshot_id, manifest, vocabulary, meta)
     check_snapshot(snapshot_id, manifest, vocabulary, config)
-    return snapshot
+    return Snapshot(snapshot_id, manifest, vocabulary, meta)
 
 
 def _content_id(rows: list[dict[str, Any]], vocabulary: list[str], config: SnapshotConfig) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from albumml.errors import TrackingError
@@ -17,22 +18,24 @@ def is_not_found(error: Exception) -> bool:
     return getattr(error, "error_code", "") in NOT_FOUND_CODES
 
 
-def current_champion(mlflow_client: Any, name: str) -> Any | None:
-    """The model version holding the champion alias, None when there is none; any other failure raises."""
+def _unless_missing(lookup: Callable[[], Any], what: str) -> Any | None:
+    """`lookup()`, or None when MLflow says the thing does not exist; any other failure is a TrackingError."""
     try:
-        return mlflow_client.get_model_version_by_alias(name, CHAMPION)
+        return lookup()
     except Exception as error:
         if is_not_found(error):
             return None
-        raise TrackingError(f"cannot look up the champion of {name!r} in MLflow: {scrub(str(error))}") from None
+        raise TrackingError(f"cannot {what} in MLflow: {scrub(str(error))}") from None
+
+
+def current_champion(mlflow_client: Any, name: str) -> Any | None:
+    """The model version holding the champion alias, None when there is none; any other failure raises."""
+    return _unless_missing(
+        lambda: mlflow_client.get_model_version_by_alias(name, CHAMPION), f"look up the champion of {name!r}"
+    )
 
 
 def judged_snapshot(mlflow_client: Any, name: str) -> str | None:
     """The snapshot the gate last judged a model of `name` on (won or defended); None before any gate."""
-    try:
-        model = mlflow_client.get_registered_model(name)
-    except Exception as error:
-        if is_not_found(error):
-            return None
-        raise TrackingError(f"cannot read the registered model {name!r} in MLflow: {scrub(str(error))}") from None
-    return model.tags.get(ModelTag.JUDGED_SNAPSHOT_ID)
+    model = _unless_missing(lambda: mlflow_client.get_registered_model(name), f"read the registered model {name!r}")
+    return None if model is None else model.tags.get(ModelTag.JUDGED_SNAPSHOT_ID)
