@@ -6,6 +6,7 @@ production points the same fields at PostgreSQL, S3 and servers. Nothing else re
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,6 +24,11 @@ DEFAULT_POSTGRES_DRIVER = "postgresql+psycopg2"  # SQLAlchemy 2.1 would pick psy
 # Where the real site's pages put their covers (and image placeholders): the crawl fetches images from these too.
 PRODUCTION_IMAGE_HOSTS = ("rovimusic.rovicorp.com", "cps-static.rovicorp.com", "fastly-gce.allmusic.com")
 HostList = Annotated[list[str], NoDecode]  # read from the environment as a comma-separated list
+
+
+def default_local_training_slots() -> int:
+    """Variants trained at once on this machine: one per two cores (each head's tensor ops use several threads)."""
+    return max(1, min(4, (os.cpu_count() or 1) // 2))
 
 
 class Settings(BaseSettings):
@@ -69,6 +75,27 @@ class Settings(BaseSettings):
         le=1,
         description="The gate promotes a challenger only if its test micro AP beats the champion's, re-measured on the "
         "same split, by at least this (absolute).",
+    )
+    train_local_parallel: int = Field(
+        default_factory=default_local_training_slots,
+        ge=1,
+        le=16,
+        description="Variants a night trains at once on the worker (on AWS Batch all are in flight together); "
+        "by default one per two cores.",
+    )
+    alert_url: SecretStr | None = Field(
+        None,
+        description="Where `albumml flows setup` points the alert block: a webhook URL (a Slack or Teams webhook "
+        "with alert_kind); unset, an existing notification block named alert_block is used as it is.",
+    )
+    alert_kind: Literal["webhook", "slack", "teams"] = Field(
+        "webhook", description="The kind of notification block alert_url makes (any other kind: make it in the UI)."
+    )
+    alert_block: str = Field(
+        "albumml-alerts", description="Name of the Prefect notification block alerts are sent through."
+    )
+    alert_rejected_nights: int = Field(
+        3, ge=1, description="Alert when the gate has kept the champion over this many trained nights in a row."
     )
     serve_path_root: Path | None = Field(
         None,
@@ -248,7 +275,11 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value the settings hold, so a message that quotes a library's error can scrub them."""
-        values = [v.get_secret_value() for v in (self.mlflow_password, self.s3_secret_access_key) if v is not None]
+        values = [
+            v.get_secret_value()
+            for v in (self.mlflow_password, self.s3_secret_access_key, self.alert_url)
+            if v is not None
+        ]
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, str):

@@ -29,6 +29,8 @@ from albumml.storage import open_store
 from albumml.urls import mask_url, web_url_problem
 
 if TYPE_CHECKING:  # training pulls in torch: a crawl or a snapshot must not pay for it at start
+    from albumml.dataset.feature_drift import FeatureShift
+    from albumml.registry.runs import FinishedRun
     from albumml.registry.training_run import TrainResult
     from albumml.training.config import TrainConfig
     from albumml.training.loop import Progress
@@ -226,12 +228,76 @@ def snapshot(settings: Settings, config: SnapshotConfig | None = None) -> Snapsh
 def snapshot_drift(settings: Settings, snapshot_id: str) -> DriftSummary | None:
     """The snapshot's mood drift against the current champion's snapshot; None without a champion, or when the
     champion was trained on this very snapshot."""
-    version = champion.current_champion(client(settings), settings.model_name)
-    reference_id = version.tags.get(VersionTag.SNAPSHOT_ID) if version is not None else None
+    reference_id = reference_snapshot_id(settings)
     if not reference_id or reference_id == snapshot_id:
         return None
     store = open_store(settings)
     return mood_drift(load_snapshot(store, reference_id), load_snapshot(store, snapshot_id))
+
+
+def reference_snapshot_id(settings: Settings) -> str | None:
+    """The snapshot the current champion was trained on; None without a champion."""
+    version = champion.current_champion(client(settings), settings.model_name)
+    return version.tags.get(VersionTag.SNAPSHOT_ID) if version is not None else None
+
+
+@dataclass(frozen=True)
+class FeaturizeOutcome:
+    """What computing a snapshot's backbone features did: covers already cached, computed now, unreadable."""
+
+    backbone: str
+    covers: int
+    cached: int
+    computed: int
+    failed: int
+
+
+def featurize(settings: Settings, config: TrainConfig) -> FeaturizeOutcome:
+    """Computes (once, for every variant) the backbone features of the snapshot's covers that the cache lacks."""
+    from albumml.models.backbones import load_backbone
+    from albumml.models.features import extract_features
+    from albumml.training.loop import store_reader
+
+    store = open_store(settings)
+    manifest = load_snapshot(store, config.snapshot_id).manifest
+    backbone = load_backbone(config.backbone, config.weights, read=store_reader(store))
+    features = extract_features(store, backbone, list(manifest["cover_key"]))
+    return FeaturizeOutcome(
+        config.backbone, len(set(manifest["cover_key"])), features.cached, features.computed, len(features.failed)
+    )
+
+
+def feature_drift(settings: Settings, config: TrainConfig) -> FeatureShift | None:
+    """The shift of the new albums' cover features (albums the champion's snapshot lacks) against the champion's
+    snapshot's, on the config's backbone; None without a champion, or with fewer than two albums on a side."""
+    from albumml.dataset.feature_drift import FeatureShift, mmd_test
+    from albumml.models.backbones import load_backbone
+    from albumml.models.features import extract_features
+    from albumml.training.loop import store_reader
+
+    reference_id = reference_snapshot_id(settings)
+    if not reference_id or reference_id == config.snapshot_id:
+        return None
+    store = open_store(settings)
+    reference = load_snapshot(store, reference_id).manifest
+    current = load_snapshot(store, config.snapshot_id).manifest
+    new = current[~current["album_id"].isin(set(reference["album_id"]))]
+    if len(new) < 2 or len(reference) < 2:
+        return None
+    backbone = load_backbone(config.backbone, config.weights, read=store_reader(store))
+    before = extract_features(store, backbone, list(reference["cover_key"]))
+    after = extract_features(store, backbone, list(new["cover_key"]))
+    if len(before.vectors) < 2 or len(after.vectors) < 2:
+        return None
+    mmd2, p_value = mmd_test(before.vectors, after.vectors)
+    return FeatureShift(reference_id, config.snapshot_id, len(before.vectors), len(after.vectors), mmd2, p_value)
+
+
+def finished_variant(settings: Settings, config: TrainConfig) -> FinishedRun | None:
+    """The finished MLflow run of exactly this config, if one exists (a retried night skips that variant)."""
+    from albumml.registry.runs import find_finished_run
+
+    return find_finished_run(settings, config)
 
 
 def needs_training(settings: Settings, outcome: SnapshotOutcome) -> bool:

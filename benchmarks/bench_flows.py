@@ -65,11 +65,10 @@ def warm_up(home: Path) -> None:
 def flow_run(home: Path, url: str, epochs: int) -> float:
     """The same work through the nightly Prefect flow (its settings from the environment, as a worker gives them)."""
     from flows.nightly import nightly
-    from flows.parameters import NightlyParameters
 
     with mock.patch.dict(os.environ, {"ALBUMML_HOME": str(home)}):
         started = time.perf_counter()
-        report = nightly(NightlyParameters(site_url=url, epochs=epochs))
+        report = nightly(site_url=url, epochs=epochs)
         elapsed = time.perf_counter() - started
     assert len(report["trained"]) == 4, report
     return elapsed

@@ -1,52 +1,48 @@
-"""Typed flow parameters: the Prefect UI renders each as a form with these descriptions and limits."""
+"""The choices and defaults of the flows' run forms: the Prefect UI renders each parameter of a flow as a field,
+a Literal or Enum as a choice, with the real default filled in (never a "None means the setting" sentinel).
+
+A deployment chooses its own defaults in `prefect.yaml` (`parameters:`) or with `prefect deploy --params`; the UI's
+form then opens with those.
+"""
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
+from albumml.dataset import SnapshotConfig
+from albumml.models.backbones import BACKBONES
 from albumml.models.heads import Variant
+from albumml.training.config import TrainConfig
 
 Compute = Literal["local", "aws-batch"]
+ModelVariant = Literal[1, 2, 3, 4]
+
+# The backbones albumml can load, as a choice (a str Enum: Prefect renders it as a select, JSON keeps the name).
+BackboneName = Enum("BackboneName", {name: name for name in BACKBONES}, type=str)  # type: ignore[misc]
 
 
-class NightlyParameters(BaseModel):
-    """What the nightly run crawls and how it trains."""
-
-    site_url: str = Field("", description="Site base or sitemap URL; ALBUMML_CRAWL_START_URL when empty.")
-    full_crawl: bool = Field(False, description="Fetch every album, ignoring what the catalogue has.")
-    min_mood_count: int | None = Field(None, ge=1, description="Keep moods on at least this many albums (20).")
-    backbone: str | None = Field(None, description="Backbone; ALBUMML_TRAIN_BACKBONE, else efficientnet_lite0.")
-    epochs: int | None = Field(None, ge=1, le=10_000, description="Epoch budget; ALBUMML_TRAIN_EPOCHS, else 40.")
-    variants: list[int] = Field([1, 2, 3, 4], description="Which of the study's four models to train.")
-    compute: Compute = Field("local", description="Train here, or as AWS Batch GPU jobs.")
+def _default(field: str) -> Any:
+    return TrainConfig.model_fields[field].default
 
 
-class TrainParameters(BaseModel):
-    """One model variant on one snapshot, here or on AWS Batch."""
+DEFAULT_BACKBONE = BackboneName(_default("backbone"))
+DEFAULT_EPOCHS: int = _default("epochs")
+DEFAULT_LR: float = _default("lr")
+DEFAULT_BATCH_SIZE: int = _default("batch_size")
+DEFAULT_SEED: int = _default("seed")
+DEFAULT_FINETUNE_EPOCHS: int = _default("finetune_epochs")
+DEFAULT_MIN_MOOD_COUNT: int = SnapshotConfig.model_fields["min_mood_count"].default
+ALL_VARIANTS: list[ModelVariant] = [1, 2, 3, 4]
+MAX_EPOCHS = 10_000
 
-    snapshot_id: str = Field("", description="Snapshot id; when empty, the current catalogue's.")
-    model: int = Field(1, ge=1, le=4, description="1: moods, 2: +metadata, 3: label space, 4: 3+metadata.")
-    backbone: str | None = Field(
-        None, description="vgg16, resnet50, ...; ALBUMML_TRAIN_BACKBONE, else efficientnet_lite0."
-    )
-    epochs: int | None = Field(None, ge=1, le=10_000, description="Epoch budget; ALBUMML_TRAIN_EPOCHS, else 40.")
-    lr: float | None = Field(None, gt=0, description="Adam's learning rate (1e-3).")
-    batch_size: int | None = Field(None, ge=2, description="Albums per step (64).")
-    seed: int | None = Field(None, description="Seed of the initialisation and the batch order (0).")
-    compute: Compute = Field("local", description="Train here, or as an AWS Batch GPU job (spot, resumable).")
-    finetune_epochs: int | None = Field(None, ge=0, description="Then fine-tune backbone and head together (GPUs).")
-    gate: bool = Field(False, description="Run the champion gate (register; @champion only if it wins).")
 
-    def train_config_values(self) -> dict[str, Any]:
-        """The TrainConfig fields these parameters give (None: not given, so settings and defaults apply)."""
-        return {
-            "variant": Variant(self.model),
-            "backbone": self.backbone,
-            "epochs": self.epochs,
-            "lr": self.lr,
-            "batch_size": self.batch_size,
-            "seed": self.seed,
-            "finetune_epochs": self.finetune_epochs,
-        }
+def train_values(
+    model: int,
+    backbone: BackboneName | str,
+    epochs: int,
+    **others: Any,
+) -> dict[str, Any]:
+    """The TrainConfig fields a flow's parameters give."""
+    name = backbone.value if isinstance(backbone, BackboneName) else str(backbone)
+    return {"variant": Variant(model), "backbone": name, "epochs": epochs, **others}

@@ -6,21 +6,44 @@ from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.futures import PrefectFuture, wait
 from prefect.logging import get_run_logger
 
 from albumml import pipeline
 from albumml.compute import batch
 from albumml.config import load_settings
 from albumml.dataset import SnapshotConfig
+from albumml.errors import ConfigError
 from albumml.pipeline import train as train_model
 from albumml.registry.gate import register
 from albumml.registry.runs import FinishedRun, finished_run
 from albumml.training.config import TrainConfig
 
 BATCH_TASK_TIMEOUT_S = 13 * 3600
+# Task runs with this tag hold a tag concurrency limit of 1 (`albumml flows setup` creates it): two crawls never
+# run at once, whichever deployment started them.
+CRAWL_TAG = "albumml-crawl"
 
 
-@task(name="crawl", retries=2, retry_delay_seconds=30, timeout_seconds=6 * 3600)
+def worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a failed task unless it failed on its input or configuration: that fails the same way again."""
+    try:
+        state.result()
+    except ConfigError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@task(
+    name="crawl",
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=worth_retrying,
+    timeout_seconds=6 * 3600,
+    tags=[CRAWL_TAG],
+)
 def crawl_task(url: str, full: bool) -> dict[str, Any]:
     """The incremental crawl, in its own process; its summary becomes a table artifact."""
     summary = pipeline.crawl(load_settings(), url, full=full)
@@ -39,16 +62,39 @@ def snapshot_task(min_mood_count: int | None = None) -> pipeline.SnapshotOutcome
     return pipeline.snapshot(load_settings(), SnapshotConfig.given(min_mood_count=min_mood_count))
 
 
-@task(name="drift", retries=1, retry_delay_seconds=10)
-def drift_task(snapshot_id: str) -> float | None:
-    """The new snapshot's mood drift against the champion's, as a markdown artifact; its overall JS distance."""
-    drift = pipeline.snapshot_drift(load_settings(), snapshot_id)
-    if drift is None:
-        return None
-    create_markdown_artifact(
-        key="snapshot-drift", markdown=drift.markdown(), description="moods against the champion's snapshot"
+@task(name="featurize", retries=1, retry_delay_seconds=10)
+def featurize_task(config: TrainConfig) -> dict[str, Any]:
+    """The snapshot's missing backbone features, computed once before the variants train on them."""
+    outcome = pipeline.featurize(load_settings(), config)
+    get_run_logger().info(
+        "%s features of %d covers: %d cached, %d computed, %d unreadable",
+        outcome.backbone,
+        outcome.covers,
+        outcome.cached,
+        outcome.computed,
+        outcome.failed,
     )
-    return drift.overall
+    return outcome.__dict__
+
+
+@task(name="drift", retries=1, retry_delay_seconds=10)
+def drift_task(config: TrainConfig) -> dict[str, float | None]:
+    """The new snapshot's drift against the champion's (mood shares; the new albums' cover features) as one markdown
+    artifact; its overall figures."""
+    settings = load_settings()
+    moods = pipeline.snapshot_drift(settings, config.snapshot_id)
+    if moods is None:
+        return {"mood_js": None, "feature_mmd2": None, "feature_p_value": None}
+    features = pipeline.feature_drift(settings, config)
+    markdown = moods.markdown() + ("\n" + features.markdown() if features is not None else "")
+    create_markdown_artifact(
+        key="snapshot-drift", markdown=markdown, description="moods and cover features against the champion's snapshot"
+    )
+    return {
+        "mood_js": moods.overall,
+        "feature_mmd2": features.mmd2 if features is not None else None,
+        "feature_p_value": features.p_value if features is not None else None,
+    }
 
 
 def run_summary(config: TrainConfig, run: FinishedRun) -> dict[str, Any]:
@@ -65,9 +111,23 @@ def run_summary(config: TrainConfig, run: FinishedRun) -> dict[str, Any]:
     }
 
 
-@task(name="train", retries=1, retry_delay_seconds=10)
-def train_task(config: TrainConfig) -> dict[str, Any]:
-    """One variant here, on cached features; resumes from its checkpoint when retried."""
+def already_finished(config: TrainConfig) -> dict[str, Any] | None:
+    """The summary of this exact config's finished run, logged as skipped; None when it has not finished."""
+    run = pipeline.finished_variant(load_settings(), config)
+    if run is None:
+        return None
+    get_run_logger().info(
+        "model %d (run key %s) already finished as MLflow run %s: skipped", config.variant, config.run_key(), run.run_id
+    )
+    return {**run_summary(config, run), "skipped": True}
+
+
+@task(name="train", retries=1, retry_delay_seconds=10, retry_condition_fn=worth_retrying)
+def train_task(config: TrainConfig, skip_finished: bool = False) -> dict[str, Any]:
+    """One variant here, on cached features; resumes from its checkpoint when retried, and with `skip_finished`
+    reuses the run of the same config that already finished (a retried night)."""
+    if skip_finished and (finished := already_finished(config)) is not None:
+        return finished
     result = train_model(load_settings(), config, resume=True)
     evaluation = result.evaluation
     return run_summary(
@@ -85,11 +145,13 @@ def train_task(config: TrainConfig) -> dict[str, Any]:
 
 
 @task(name="train-on-aws-batch", retries=1, retry_delay_seconds=60, timeout_seconds=BATCH_TASK_TIMEOUT_S)
-def batch_train_task(config: TrainConfig) -> dict[str, Any]:
+def batch_train_task(config: TrainConfig, skip_finished: bool = False) -> dict[str, Any]:
     """One variant as an AWS Batch GPU job: submit, poll with backoff, then read the run it logged to MLflow.
 
     A retry submits again; the job's `--resume` continues from the last checkpoint the failed attempt stored.
     """
+    if skip_finished and (finished := already_finished(config)) is not None:
+        return finished
     logger = get_run_logger()
     settings = load_settings()
     job_id = batch.submit(settings, config)
@@ -98,7 +160,27 @@ def batch_train_task(config: TrainConfig) -> dict[str, Any]:
     return {**run_summary(config, finished_run(settings, config)), "batch_job_id": job.job_id}
 
 
-@task(name="evaluate-and-register", retries=2, retry_delay_seconds=10)
+def train_variant(config: TrainConfig, compute: str) -> dict[str, Any]:
+    """Train one variant where asked: in this process or as an AWS Batch job."""
+    return batch_train_task(config) if compute == "aws-batch" else train_task(config)
+
+
+def train_variants(configs: list[TrainConfig], compute: str, limit: int) -> list[dict[str, Any]]:
+    """The variants trained concurrently, at most `limit` at a time, skipping those a previous attempt finished.
+
+    Every variant runs to its end before a failure is raised, so a retry finds the others finished.
+    """
+    trainer = batch_train_task if compute == "aws-batch" else train_task
+    futures: list[PrefectFuture[dict[str, Any]]] = []
+    for config in configs:
+        if len(futures) >= limit:
+            futures[-limit].wait()  # all futures before it were waited for already: at most `limit` in flight
+        futures.append(trainer.submit(config, skip_finished=True))
+    wait(futures)
+    return [future.result() for future in futures]
+
+
+@task(name="evaluate-and-register", retries=2, retry_delay_seconds=10, retry_condition_fn=worth_retrying)
 def register_task(run_id: str) -> dict[str, Any]:
     """The champion gate for one run."""
     decision = register(load_settings(), run_id)
@@ -109,4 +191,5 @@ def register_task(run_id: str) -> dict[str, Any]:
         "challenger_micro_ap": decision.challenger_micro_ap,
         "baseline_micro_ap": decision.baseline_micro_ap,
         "champion_micro_ap": decision.champion_micro_ap,
+        "rejected_in_a_row": decision.rejected_in_a_row,
     }

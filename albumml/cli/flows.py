@@ -40,11 +40,17 @@ def nightly(
     as_json: Annotated[bool, typer.Option("--json", help="Print the night's report as JSON.")] = False,
 ) -> None:
     """Crawl, snapshot if the catalogue changed, train the four models and run the champion gate."""
+    from albumml.config import load_settings
+    from albumml.training.config import resolve_backbone, resolve_epochs
     from flows.nightly import nightly as nightly_flow
-    from flows.parameters import NightlyParameters
 
-    parameters = NightlyParameters(site_url=url or "", full_crawl=full, epochs=epochs, backbone=backbone)
-    report = nightly_flow(parameters)
+    settings = load_settings()
+    report = nightly_flow(
+        site_url=url or "",
+        full_crawl=full,
+        backbone=resolve_backbone(settings, backbone),
+        epochs=resolve_epochs(settings, epochs),
+    )
     if as_json:
         print(json.dumps(report, default=str))
         return
@@ -60,3 +66,18 @@ def nightly(
             for run in report["trained"]
         ]
         console.print(columns_table("models", ["model", "test micro AP", "label freq.", "random"], rows))
+
+
+@app.command("setup")
+def setup() -> None:
+    """Create (or bring up to date) the alert block, the alert automations and the crawl concurrency limit on the
+    Prefect server PREFECT_API_URL names. Safe to run again."""
+    from albumml.config import load_settings
+    from flows.operations import setup as setup_operations
+
+    outcome = setup_operations(load_settings())
+    block = f"alert block {outcome.block!r}: {'written from the settings' if outcome.block_created else 'existing'}"
+    console.print(for_terminal(block), markup=False, highlight=False)
+    for name in outcome.automations:
+        console.print(for_terminal(f"automation {name!r}: up to date"), markup=False, highlight=False)
+    console.print(f"crawls run one at a time (tag concurrency limit {outcome.crawl_limit})", highlight=False)

@@ -15,7 +15,7 @@ from typing import Any
 from albumml.config import Settings
 from albumml.dataset import load_snapshot
 from albumml.errors import TrackingError
-from albumml.registry.champion import current_champion
+from albumml.registry.champion import current_champion, rejected_in_a_row
 from albumml.registry.loading import model_of_run, read_bundle, version_source
 from albumml.registry.schema import CHAMPION, GateTag, ModelTag, RunTag, VersionTag
 from albumml.registry.tracking import client, scrubbed, tracking_errors
@@ -39,6 +39,12 @@ class GateDecision:
     baseline_margin: float
     min_improvement: float
     challenger: Evaluation
+    previously_rejected_in_a_row: int = 0
+
+    @property
+    def rejected_in_a_row(self) -> int:
+        """Gates in a row, this one included, that kept the champion (0 when this one promoted)."""
+        return 0 if self.promoted else self.previously_rejected_in_a_row + 1
 
     @property
     def beats_baseline(self) -> bool:
@@ -120,6 +126,7 @@ def register(settings: Settings, run_id: str) -> GateDecision:
         baseline_margin=settings.gate_baseline_margin,
         min_improvement=settings.gate_min_improvement,
         challenger=challenger,
+        previously_rejected_in_a_row=rejected_in_a_row(mlflow_client, name),
     )
     _record(mlflow_client, settings, run_id, decision)
     log.info("%s", decision.reason)
@@ -152,3 +159,4 @@ def _record(mlflow_client: Any, settings: Settings, run_id: str, decision: GateD
             mlflow_client.set_registered_model_alias(name, CHAMPION, decision.version)
         mlflow_client.set_registered_model_tag(name, ModelTag.JUDGED_SNAPSHOT_ID, decision.snapshot_id)
         mlflow_client.set_registered_model_tag(name, ModelTag.CHAMPION_VERSION, champion_now or "none")
+        mlflow_client.set_registered_model_tag(name, ModelTag.REJECTED_IN_A_ROW, str(decision.rejected_in_a_row))

@@ -28,21 +28,21 @@ class FinishedRun:
     best_epoch: int
 
 
-def finished_run(settings: Settings, config: TrainConfig) -> FinishedRun:
-    """The newest run of this config that logged its model; an error if the job left none."""
+def find_finished_run(settings: Settings, config: TrainConfig) -> FinishedRun | None:
+    """The newest run of this exact config (its run key and epoch budget) that logged its model; None if none did.
+
+    How a retried night knows a variant already finished: the same config on the same snapshot is the same work.
+    """
     experiment_id = use_tracking(settings)
     runs = client(settings).search_runs(
         [experiment_id],
-        filter_string=f"tags.{RunTag.RUN_KEY} = '{config.run_key()}'",
+        filter_string=f"tags.{RunTag.RUN_KEY} = '{config.run_key()}' and params.epochs = '{config.epochs}'",
         order_by=["attributes.start_time DESC"],
         max_results=50,
     )
     runs = [run for run in runs if run.data.tags.get(RunTag.MODEL_URI)]
     if not runs:
-        raise TrackingError(
-            f"no finished run with run key {config.run_key()} (model {int(config.variant)} on snapshot "
-            f"{config.snapshot_id}) in experiment {settings.mlflow_experiment!r}: the job ended without logging a model"
-        )
+        return None
     run = runs[0]
     metrics = run.data.metrics
     return FinishedRun(
@@ -54,6 +54,17 @@ def finished_run(settings: Settings, config: TrainConfig) -> FinishedRun:
         random_micro_ap=metrics[Metric.BASELINE_RANDOM_MICRO_AP],
         best_epoch=int(metrics.get(Metric.BEST_EPOCH, 0)),
     )
+
+
+def finished_run(settings: Settings, config: TrainConfig) -> FinishedRun:
+    """The newest finished run of this config; an error if the job left none."""
+    run = find_finished_run(settings, config)
+    if run is None:
+        raise TrackingError(
+            f"no finished run with run key {config.run_key()} (model {int(config.variant)} on snapshot "
+            f"{config.snapshot_id}) in experiment {settings.mlflow_experiment!r}: the job ended without logging a model"
+        )
+    return run
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ class ModelTag:
 
     JUDGED_SNAPSHOT_ID: Final = "gate.judged_snapshot_id"
     CHAMPION_VERSION: Final = "gate.champion_version"
+    REJECTED_IN_A_ROW: Final = "gate.rejected_in_a_row"
 
 
 class Metric:

@@ -81,3 +81,8 @@ def resolve_backbone(settings: Settings, backbone: str | None = None) -> str:
     if backbone:
         return backbone
     return settings.train_backbone or TrainConfig.model_fields["backbone"].default
+
+
+def resolve_epochs(settings: Settings, epochs: int | None = None) -> int:
+    """The epoch budget a command uses when it gives none: the deployment's, else TrainConfig's default."""
+    return epochs or settings.train_epochs or TrainConfig.model_fields["epochs"].default

@@ -1,11 +1,14 @@
-"""A real Prefect server for the flow tests, with its own PREFECT_HOME."""
+"""A real Prefect server for the flow tests, with its own PREFECT_HOME; and prefect.yaml deployed on it with a
+process worker."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.support.deployments import deployed_with_worker
 from tests.support.services import prefect_server, unavailable
 
 
@@ -16,3 +19,11 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield api
     except (RuntimeError, OSError) as exc:
         unavailable(f"prefect server did not start: {exc}")
+
+
+@pytest.fixture(scope="module")
+def deployed(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
+    """Every deployment of prefect.yaml on the server and a worker serving the pool; yields env and root folder."""
+    root = tmp_path_factory.mktemp("deployed")
+    with deployed_with_worker(prefect_api, root) as env:
+        yield env, root

@@ -3,102 +3,16 @@ does (parameters in a create-flow-run call) and watch them complete."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
-import pytest
 
 from albumml.catalogue import open_catalogue
 from albumml.config import load_settings
 from albumml.dataset import list_snapshots
 from albumml.storage import open_store
-from sample_site import FAST_CRAWL_SETTINGS, Faults, generate_site, serving
+from sample_site import Faults, generate_site, serving
+from tests.support.deployments import POOL, deployment, run_deployment
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-POOL = "albumml-process"
 DEPLOYMENTS = {"nightly", "crawl-incremental", "snapshot", "train", "evaluate-and-register"}
-
-
-def prefect(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "prefect", *arguments],
-        env=env,
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
-
-
-@pytest.fixture(scope="module")
-def deployed(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
-    """Every deployment of prefect.yaml on the server, and a process worker serving the pool; yields env and home."""
-    root = tmp_path_factory.mktemp("deployed")
-    env = {
-        **os.environ,
-        **FAST_CRAWL_SETTINGS,  # the worker's flows crawl our simulator at full speed (the defaults are polite)
-        "PREFECT_API_URL": prefect_api,
-        "PREFECT_HOME": str(root / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "ALBUMML_HOME": str(root / "home"),
-    }
-    prefect(env, "work-pool", "create", POOL, "--type", "process")
-    prefect(env, "--no-prompt", "deploy", "--all")
-    subprocess.run([sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True)
-    log = (root / "worker.log").open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL],
-        env=env,
-        cwd=root,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield env, root
-    finally:
-        for _ in range(2):
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        else:
-            worker.kill()
-        log.close()
-
-
-def deployment(api: str, flow: str, name: str) -> dict:
-    response = httpx.get(f"{api}/deployments/name/{flow}/{name}")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def run_deployment(api: str, flow: str, name: str, parameters: dict, root: Path, timeout_s: float = 240) -> dict:
-    """Create a flow run of a deployment with parameters, as the UI's Run button does, and wait for it to end."""
-    created = httpx.post(
-        f"{api}/deployments/{deployment(api, flow, name)['id']}/create_flow_run", json={"parameters": parameters}
-    )
-    assert created.status_code == 201, created.text
-    run_id = created.json()["id"]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        run = httpx.get(f"{api}/flow_runs/{run_id}").json()
-        if run["state_type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}:
-            worker_log = (root / "worker.log").read_text()[-4000:]
-            assert run["state_type"] == "COMPLETED", f"{run['state']}\nworker log:\n{worker_log}"
-            return run
-        time.sleep(1)
-    pytest.fail(f"flow run {run_id} of {flow}/{name} did not end in {timeout_s:.0f} s")
 
 
 def test_every_deployment_is_on_the_pool_and_nightly_runs_at_three_utc(prefect_api: str, deployed) -> None:
@@ -113,13 +27,26 @@ def test_every_deployment_is_on_the_pool_and_nightly_runs_at_three_utc(prefect_a
     assert all(not d["schedules"] for d in found if d["name"] != "nightly")
 
 
-def test_the_train_form_offers_local_or_aws_batch(prefect_api: str, deployed) -> None:
-    schema = deployment(prefect_api, "train", "train")["parameter_openapi_schema"]
-    train = schema["definitions"]["TrainParameters"]["properties"]
-    assert train["compute"]["enum"] == ["local", "aws-batch"]
-    assert {"snapshot_id", "model", "backbone", "epochs", "gate", "finetune_epochs"} <= set(train)
-    assert train["model"]["minimum"] == 1
-    assert train["model"]["maximum"] == 4
+def test_every_form_field_has_its_real_default_and_choices_are_choices(prefect_api: str, deployed) -> None:
+    for flow, name in [("train", "train"), ("nightly", "nightly")]:
+        schema = deployment(prefect_api, flow, name)["parameter_openapi_schema"]
+        fields = schema["properties"]
+        assert "parameters" not in fields  # no wrapper object to unfold
+        for field, spec in fields.items():
+            if field not in schema.get("required", []):
+                assert spec.get("default") is not None, (flow, field, spec)  # no "None means the setting"
+            assert spec.get("description"), (flow, field)
+        assert fields["compute"]["enum"] == ["local", "aws-batch"]
+        backbones = schema["definitions"][fields["backbone"]["$ref"].rsplit("/", 1)[1]]["enum"]
+        assert {"vgg16", "resnet50", "efficientnet_lite0"} <= set(backbones)
+        assert fields["backbone"]["default"] == "efficientnet_lite0"
+        assert fields["epochs"]["default"] == 40
+        assert fields["epochs"]["minimum"] == 1
+    train = deployment(prefect_api, "train", "train")["parameter_openapi_schema"]["properties"]
+    assert train["model"]["enum"] == [1, 2, 3, 4]
+    nightly = deployment(prefect_api, "nightly", "nightly")["parameter_openapi_schema"]["properties"]
+    assert nightly["variants"]["items"]["enum"] == [1, 2, 3, 4]
+    assert nightly["variants"]["default"] == [1, 2, 3, 4]
 
 
 def test_triggered_crawl_and_snapshot_runs_complete_on_the_worker(prefect_api: str, deployed, tmp_path) -> None:

@@ -1,5 +1,6 @@
-"""The nightly flow end to end against a real Prefect server: crawl, snapshot, four models, gate; then nothing new;
-then a redesigned site, which fails the night instead of passing as a quiet one."""
+"""The nightly flow end to end against a real Prefect server: crawl, snapshot, four models trained concurrently,
+gate; then nothing new; then changed albums and a gate that keeps rejecting, which asks for attention; then a
+redesigned site, which fails the night instead of passing as a quiet one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from flows.nightly import ATTENTION_EVENT
 from sample_site import FAST_CRAWL_SETTINGS, Faults, change_site, generate_site, serving
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -42,11 +44,16 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
         "PREFECT_API_URL": prefect_api,
         "PREFECT_HOME": str(tmp_path / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "ALBUMML_TRAIN_LOCAL_PARALLEL": "2",
     }
+    # a gate no challenger can pass, and an alert after the first rejection
+    rejecting = {**env, "ALBUMML_GATE_MIN_IMPROVEMENT": "1", "ALBUMML_ALERT_REJECTED_NIGHTS": "1"}
     subprocess.run([sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True)
     with serving(tmp_path / "site") as server:
         first = nightly(env, server.base_url)
         second = nightly(env, server.base_url)
+        change_site(tmp_path / "site", albums=80)
+        third = nightly(rejecting, server.base_url)
         change_site(tmp_path / "site", albums=60, redesign=True)
         redesigned = run_nightly(env, server.base_url)
     assert first["crawl"]["albums_new"] > 300
@@ -55,6 +62,8 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
     for run in first["trained"]:
         assert run["test_micro_ap"] > run["baseline_micro_ap"], run
     assert first["gate"]["promoted"]
+    assert first["features"]["computed"] > 300  # once, before the four models, not once per model
+    assert first["gate"]["rejected_in_a_row"] == 0
     # the candidate is chosen on validation; the test split is the gate's alone
     assert first["best"]["validation_micro_ap"] == max(run["validation_micro_ap"] for run in first["trained"])
 
@@ -63,11 +72,23 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
     assert second["snapshot"]["snapshot_id"] == first["snapshot"]["snapshot_id"]
     assert second["trained"] == []
 
+    assert third["snapshot"]["created"]
+    assert third["features"]["computed"] <= 80  # only covers that changed are new to the cache
+    assert third["drift"]["mood_js"] > 0
+    assert not third["gate"]["promoted"]
+    assert third["gate"]["rejected_in_a_row"] == 1
+    attention = httpx.post(
+        f"{prefect_api}/events/filter", json={"filter": {"event": {"name": [ATTENTION_EVENT]}}}
+    ).json()["events"]
+    assert len(attention) == 1
+    assert "rejected every candidate for 1 night in a row" in attention[0]["payload"]["reason"]
+    assert attention[0]["resource"]["prefect.resource.id"].startswith("prefect.flow-run.")
+
     assert redesigned.returncode != 0
     assert "the page design may have changed" in redesigned.stderr.strip().splitlines()[-1]
 
     runs = httpx.post(f"{prefect_api}/flow_runs/filter", json={"flow_runs": {"name": {}}}).json()
     states = [run["state_type"] for run in runs]
-    assert sorted(states) == ["COMPLETED", "COMPLETED", "FAILED"]
+    assert sorted(states) == ["COMPLETED", "COMPLETED", "COMPLETED", "FAILED"]
     keys = {artifact["key"] for artifact in httpx.post(f"{prefect_api}/artifacts/filter", json={}).json()}
-    assert {"crawl-summary", "nightly-evaluation"} <= keys
+    assert {"crawl-summary", "nightly-evaluation", "snapshot-drift"} <= keys

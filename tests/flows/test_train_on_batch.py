@@ -167,7 +167,6 @@ def test_a_submitted_job_trains_from_s3_and_a_retried_attempt_resumes(production
 
 
 def test_the_train_flow_on_batch_reports_the_jobs_run(production: Settings, prefect_api: str, monkeypatch) -> None:
-    from flows.parameters import TrainParameters
     from flows.steps import train_flow
 
     flow_environment(monkeypatch, production)
@@ -176,9 +175,7 @@ def test_the_train_flow_on_batch_reports_the_jobs_run(production: Settings, pref
     )
     run_container(production, batch.submit(production, config))
     with on_server(prefect_api):
-        outcome = train_flow(
-            TrainParameters(snapshot_id=config.snapshot_id, model=1, epochs=EPOCHS, compute="aws-batch")
-        )
+        outcome = train_flow(snapshot_id=config.snapshot_id, model=1, epochs=EPOCHS, compute="aws-batch")
     assert outcome["batch_job_id"]
     assert outcome["test_micro_ap"] > 0
     assert outcome["baseline_micro_ap"] > 0
@@ -186,16 +183,13 @@ def test_the_train_flow_on_batch_reports_the_jobs_run(production: Settings, pref
 
 
 def test_a_failing_job_fails_the_flow_with_its_reason(production: Settings, prefect_api: str, monkeypatch) -> None:
-    import flows.steps
-    from flows.parameters import TrainParameters
-    from flows.tasks import batch_train_task
+    import flows.tasks
 
     flow_environment(monkeypatch, production)
-    monkeypatch.setattr(flows.steps, "batch_train_task", batch_train_task.with_options(retries=0))
+    monkeypatch.setattr(flows.tasks, "batch_train_task", flows.tasks.batch_train_task.with_options(retries=0))
     monkeypatch.setenv("MOTO_SIMPLE_BATCH_FAIL_AFTER", "0")
     with on_server(prefect_api):
-        parameters = TrainParameters(snapshot_id=snapshot_id(production), model=2, epochs=2, compute="aws-batch")
-        state = train_flow_state(parameters)
+        state = train_flow_state(snapshot_id=snapshot_id(production), model=2, epochs=2, compute="aws-batch")
     assert state.is_failed()
     error = state.result(raise_on_failure=False)
     assert isinstance(error, BatchJobFailedError)
@@ -209,7 +203,7 @@ def test_a_failing_job_fails_the_flow_with_its_reason(production: Settings, pref
     assert any("albumml-train-m2" in run["state"]["message"] for run in failed), [r["state"] for r in failed]
 
 
-def train_flow_state(parameters: object) -> object:
+def train_flow_state(**parameters: object) -> object:
     from flows.steps import train_flow
 
-    return train_flow(parameters, return_state=True)
+    return train_flow(**parameters, return_state=True)

@@ -44,6 +44,9 @@ def test_a_defended_champion_records_its_snapshot_and_an_unchanged_night_trains_
     # the same model again: no improvement at all, so the champion defends
     second = register(settings, run_id)
     assert not second.promoted
+    assert first.rejected_in_a_row == 0
+    assert second.rejected_in_a_row == 1
+    assert register(settings, run_id).rejected_in_a_row == 2  # the streak an alert counts
     assert second.champion_micro_ap == pytest.approx(first.challenger_micro_ap, abs=1e-6)
     assert "champion defends" in second.reason
 
@@ -52,6 +55,7 @@ def test_a_defended_champion_records_its_snapshot_and_an_unchanged_night_trains_
     model = mlflow_client.get_registered_model(name)
     assert model.tags[ModelTag.JUDGED_SNAPSHOT_ID] == snapshot_id
     assert model.tags[ModelTag.CHAMPION_VERSION] == first.version
+    assert model.tags[ModelTag.REJECTED_IN_A_ROW] == "2"
     version = mlflow_client.get_model_version(name, second.version)
     assert version.description == second.reason
     assert version.tags[GateTag.DECISION] == "rejected"
@@ -154,3 +158,17 @@ def test_run_links_open_the_run_and_its_report_without_credentials(
     assert report.status_code == 200 and "micro AP" in report.text
     assert httpx.get(links.run.split("#")[0], timeout=30).status_code == 200
     assert run_links(load_settings(home=home), run_id) is None  # a local tracking store has no UI to link to
+
+
+def test_a_finished_run_is_found_by_its_exact_config_only(trained_run: tuple[Path, str, str], mlflow_tracking: str):
+    from albumml.registry.runs import find_finished_run
+
+    home, snapshot_id, run_id = trained_run
+    settings = load_settings(home=home, mlflow_tracking_uri=mlflow_tracking, mlflow_experiment="gate")
+    config = TrainConfig(snapshot_id=snapshot_id, backbone="efficientnet_lite0", epochs=10, report=False)
+    found = find_finished_run(settings, config)
+    assert found is not None and found.run_id == run_id
+    assert found.validation_micro_ap > 0
+    # another epoch budget, model or seed is other work: a retried night must train it
+    assert find_finished_run(settings, config.model_copy(update={"epochs": 11})) is None
+    assert find_finished_run(settings, config.model_copy(update={"seed": 1})) is None

@@ -199,6 +199,7 @@ def prefect_server(home: Path) -> Iterator[str]:
         command,
         f"{api}/health",
         90,
-        {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+        # the UI it serves talks to this server's API (else it looks for one on port 4200)
+        {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": api},
     ):
         yield api
