@@ -13,7 +13,16 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bench_analysis, bench_catalogue, bench_crawl, bench_flows, bench_models, bench_scale, bench_store
+from benchmarks import (
+    bench_analysis,
+    bench_catalogue,
+    bench_crawl,
+    bench_flows,
+    bench_models,
+    bench_scale,
+    bench_store,
+    bench_variants,
+)
 from benchmarks.harness import RESULTS, Figure, Report, peak_memory
 
 STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
@@ -22,6 +31,7 @@ STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "crawl": (bench_crawl.run, {"albums": 40, "rounds": 1}),
     "models": (bench_models.run, {"covers": 32, "pyfunc_requests": 3}),
     "flows": (bench_flows.run, {"albums": 120, "epochs": 2, "rounds": 1}),
+    "variants": (bench_variants.run, {"albums": 80, "epochs": 2}),
     "scale": (bench_scale.run, {"albums": 2_000, "covers": 20}),
     "analysis": (bench_analysis.run, {"albums": 5_000, "tsne_albums": 50, "queries": 20, "baseline_queries": 5}),
 }

@@ -1,0 +1,108 @@
+"""Variants: the nightly's four models trained concurrently (Prefect tasks, bounded) against one after another on
+the same snapshot and cached features; the AWS Batch path's expected wall time (all four in flight: the slowest
+variant); and a retried night, whose finished variants are found in MLflow and skipped, against a first night.
+
+The sample site is crawled and its features computed once, before any timed run, so every run trains on the same
+cached vectors. Each timed run logs to a fresh MLflow experiment, so nothing is skipped unless the retry asks.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from albumml import pipeline
+from albumml.dataset import SnapshotConfig
+from albumml.models.heads import Variant
+from albumml.training.config import TrainConfig, resolve_train_config
+from benchmarks.bench_flows import migrated
+from benchmarks.harness import Figure, Report
+from sample_site import FAST_CRAWL_SETTINGS, Faults, generate_site, serving
+from tests.support.services import prefect_server
+
+
+def timed_night(configs: list[TrainConfig], limit: int, experiment: str) -> tuple[float, list[dict[str, Any]]]:
+    """Seconds to train `configs` through `train_variants` in a flow, at most `limit` at once; its summaries."""
+    from prefect import flow
+
+    from flows.tasks import train_variants
+
+    @flow(name="variants-benchmark")
+    def night() -> list[dict[str, Any]]:
+        return train_variants(configs, "local", limit)
+
+    with mock.patch.dict(os.environ, {"ALBUMML_MLFLOW_EXPERIMENT": experiment}):
+        started = time.perf_counter()
+        trained = night()
+        return time.perf_counter() - started, trained
+
+
+def run(report: Report, *, albums: int = 400, epochs: int = 15, parallel: int = 2) -> None:
+    """Series, parallel and retried nights on one snapshot of a served sample site."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        generate_site(root / "site", albums=albums, seed=9, faults=Faults())
+        quiet = {"PREFECT_HOME": str(root / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        with (
+            prefect_server(root / "prefect") as api,
+            serving(root / "site") as site,
+            mock.patch.dict(os.environ, {**quiet, **FAST_CRAWL_SETTINGS, "PREFECT_API_URL": api}),
+            mock.patch.dict(os.environ, {"ALBUMML_HOME": str(root / "home")}),
+        ):
+            settings = migrated(root / "home")
+            pipeline.crawl(settings, site.base_url)
+            outcome = pipeline.snapshot(settings, SnapshotConfig())
+            configs = [
+                resolve_train_config(
+                    settings, outcome.snapshot_id, {"variant": Variant(v), "epochs": epochs, "report": False}
+                )
+                for v in (1, 2, 3, 4)
+            ]
+            pipeline.featurize(settings, configs[0])
+            timed_night(configs[:1], 1, "warm-up")  # libraries, backbone and MLflow's first run, paid by neither
+            series, _ = timed_night(configs, 1, "series")
+            parallel_s, _ = timed_night(configs, parallel, "parallel")
+            retried_s, retried = timed_night(configs, parallel, "parallel")
+            assert all(run["skipped"] for run in retried), retried
+            alone = [timed_night([config], 1, f"alone-{int(config.variant)}")[0] for config in configs]
+    note = f"{albums} albums, 4 models x {epochs} epochs on cached features, CPU"
+    report.add(
+        Figure(
+            "variants",
+            f"four variants, {parallel} at a time",
+            "nights/h",
+            3600 / parallel_s,
+            "one after another",
+            3600 / series,
+            1.0,
+            f"{note}: {parallel_s:.1f} s vs {series:.1f} s",
+        )
+    )
+    report.add(
+        Figure(
+            "variants",
+            "AWS Batch path, all four in flight (expected: the slowest variant alone)",
+            "nights/h",
+            3600 / max(alone),
+            "one after another",
+            3600 / series,
+            None,
+            f"{note}: slowest variant {max(alone):.1f} s (each alone: {', '.join(f'{s:.1f}' for s in alone)} s)",
+        )
+    )
+    report.add(
+        Figure(
+            "variants",
+            "retried night, every variant finished",
+            "nights/h",
+            3600 / retried_s,
+            "the same night's first attempt",
+            3600 / parallel_s,
+            5.0,
+            f"{note}: {retried_s:.1f} s vs {parallel_s:.1f} s",
+        )
+    )
