@@ -82,11 +82,24 @@ def use_tracking(settings: Settings) -> str:
         experiment = mlflow.get_experiment_by_name(settings.mlflow_experiment)
         if experiment is not None:
             return experiment.experiment_id
+        return _create_experiment(settings)
+    except Exception as error:
+        raise TrackingError(f"MLflow at {where(settings)} is not usable: {scrubbed(settings, error)}") from None
+
+
+def _create_experiment(settings: Settings) -> str:
+    """Creates the experiment; when a concurrent run (another variant of the night) created it first, its id."""
+    import mlflow
+
+    try:
         return mlflow.create_experiment(
             settings.mlflow_experiment, artifact_location=settings.mlflow_artifact_location or None
         )
-    except Exception as error:
-        raise TrackingError(f"MLflow at {where(settings)} is not usable: {scrubbed(settings, error)}") from None
+    except Exception:
+        experiment = mlflow.get_experiment_by_name(settings.mlflow_experiment)
+        if experiment is None:
+            raise
+        return experiment.experiment_id
 
 
 def client(settings: Settings) -> Any:
