@@ -14,7 +14,7 @@ from pydantic import Field
 
 from albumml import pipeline
 from albumml.config import Settings, load_settings
-from albumml.registry.runs import run_links
+from albumml.registry.runs import attach_drift, run_links
 from albumml.training.config import resolve_train_config
 from flows.parameters import (
     ALL_VARIANTS,
@@ -119,6 +119,9 @@ def nightly(
         report["drift"] = drift_task(configs[0])
     best = pipeline.best_candidate(trained)
     publish_run_links(settings, trained)
+    if report.get("drift", {}).get("markdown"):
+        for run in trained:
+            attach_drift(settings, run["run_id"], report["drift"]["markdown"])
     gate = register_task(best["run_id"])
     report.update(trained=trained, gate=gate, best=best)
     create_markdown_artifact(

@@ -78,13 +78,13 @@ def featurize_task(config: TrainConfig) -> dict[str, Any]:
 
 
 @task(name="drift", retries=1, retry_delay_seconds=10)
-def drift_task(config: TrainConfig) -> dict[str, float | None]:
+def drift_task(config: TrainConfig) -> dict[str, Any]:
     """The new snapshot's drift against the champion's (mood shares; the new albums' cover features) as one markdown
     artifact; its overall figures."""
     settings = load_settings()
     moods = pipeline.snapshot_drift(settings, config.snapshot_id)
     if moods is None:
-        return {"mood_js": None, "feature_mmd2": None, "feature_p_value": None}
+        return {"mood_js": None, "feature_mmd2": None, "feature_p_value": None, "markdown": None}
     features = pipeline.feature_drift(settings, config)
     markdown = moods.markdown() + ("\n" + features.markdown() if features is not None else "")
     create_markdown_artifact(
@@ -94,6 +94,7 @@ def drift_task(config: TrainConfig) -> dict[str, float | None]:
         "mood_js": moods.overall,
         "feature_mmd2": features.mmd2 if features is not None else None,
         "feature_p_value": features.p_value if features is not None else None,
+        "markdown": markdown,
     }
 
 

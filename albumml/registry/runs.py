@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 from albumml.config import Settings
 from albumml.errors import TrackingError
-from albumml.registry.schema import REPORT_ARTIFACT, Metric, RunTag
-from albumml.registry.tracking import client, use_tracking
+from albumml.registry.schema import DRIFT_ARTIFACT, REPORT_ARTIFACT, Metric, RunTag
+from albumml.registry.tracking import client, tracking_errors, use_tracking
 from albumml.training.config import TrainConfig
 from albumml.urls import mask_url, strip_credentials
 
@@ -86,3 +86,9 @@ def run_links(settings: Settings, run_id: str) -> RunLinks | None:
         run=f"{base}/#/experiments/{experiment_id}/runs/{run_id}",
         report=f"{base}/get-artifact?{urlencode({'path': REPORT_ARTIFACT, 'run_uuid': run_id})}",
     )
+
+
+def attach_drift(settings: Settings, run_id: str, markdown: str) -> None:
+    """The night's drift summary beside the run's report, where people browsing the run find it."""
+    with tracking_errors(settings, f"logging the drift summary to run {run_id}"):
+        client(settings).log_text(run_id, markdown, DRIFT_ARTIFACT)

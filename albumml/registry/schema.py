@@ -10,6 +10,7 @@ from typing import Final
 
 CHAMPION: Final = "champion"
 REPORT_ARTIFACT: Final = "report/report.html"  # where a training run logs its HTML report
+DRIFT_ARTIFACT: Final = "report/snapshot-drift.md"  # the night's drift summary, beside the report
 
 
 class RunTag:

@@ -76,6 +76,9 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
     assert third["snapshot"]["created"]
     assert third["features"]["computed"] <= 80  # only covers that changed are new to the cache
     assert third["drift"]["mood_js"] > 0
+    assert "Mood drift" in third["drift"]["markdown"]
+    drift_beside_reports = list((tmp_path / "home").rglob("snapshot-drift.md"))
+    assert len(drift_beside_reports) == len(third["trained"]) == 4  # one per run of the third night
     assert not third["gate"]["promoted"]
     assert third["gate"]["rejected_in_a_row"] == 1
     attention = httpx.post(
