@@ -12,7 +12,7 @@ from rich.progress import TextColumn
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table, print_json, progress_bar
 from albumml.errors import ConfigError, TrainingError
-from albumml.textsafe import for_rich
+from albumml.textsafe import for_rich, for_terminal
 
 if TYPE_CHECKING:
     from albumml.config import Settings
@@ -188,10 +188,12 @@ def train(
     console.print(
         columns_table(
             f"model {model} on snapshot {snapshot}: test split ({evaluation.model.albums} albums)",
-            ["metric", "model", "label frequency", "random"],
+            evaluation.columns(),
             evaluation.table(),
         )
     )
+    for verdict in evaluation.verdicts():
+        console.print(for_terminal(f"warning: {verdict}"), markup=False, highlight=False, style="yellow")
     console.print(
         f"run [bold]{for_rich(result.run_id)}[/]  model {for_rich(result.model_uri)}  "
         f"best epoch {result.best_epoch}/{result.epochs_run}"

@@ -67,7 +67,12 @@ def _figure(figure: ReportFigure) -> str:
 
 def _metrics_table(content: ReportContent) -> str:
     evaluation = content.evaluation
-    header = "<tr><th>metric</th><th>model</th><th>label frequency</th><th>random</th><th>champion</th></tr>"
+    anchors = evaluation.anchors
+    header = (
+        "<tr><th>metric</th><th>model</th><th>label frequency</th><th>random</th>"
+        + "".join(f"<th>{for_html(a.name)} ({for_html(a.choice)})</th>" for a in anchors)
+        + "<th>champion</th></tr>"
+    )
     rows = []
     for name in METRICS:
         model = getattr(evaluation.model, name)
@@ -78,14 +83,17 @@ def _metrics_table(content: ReportContent) -> str:
             champion = f"{content.champion.micro_ap:.4f} (v{for_html(content.champion.version)})"
         rows.append(
             f'<tr><td>{name}</td><td class="n {verdict}">{model:.4f}</td><td class="n">{frequency:.4f}</td>'
-            f'<td class="n">{getattr(evaluation.random, name):.4f}</td><td class="n">{champion}</td></tr>'
+            f'<td class="n">{getattr(evaluation.random, name):.4f}</td>'
+            + "".join(f'<td class="n">{getattr(a.metrics, name):.4f}</td>' for a in anchors)
+            + f'<td class="n">{champion}</td></tr>'
         )
     if evaluation.semantic_closeness is not None:
         rows.append(
             f'<tr><td>semantic_closeness</td><td class="n">{evaluation.semantic_closeness:.4f}</td>'
-            "<td></td><td></td><td></td></tr>"
+            "<td></td><td></td>" + "<td></td>" * len(anchors) + "<td></td></tr>"
         )
-    return f"<table>{header}{''.join(rows)}</table>"
+    verdicts = "".join(f'<p class="lose">{for_html(line)}</p>' for line in evaluation.verdicts())
+    return f"<table>{header}{''.join(rows)}</table>{verdicts}"
 
 
 def _moods_table(title: str, moods: list[MoodAP]) -> str:

@@ -22,7 +22,7 @@ from albumml.labels import cached_embeddings
 from albumml.models.backbones import Backbone, load_backbone
 from albumml.models.bundle import MoodModel
 from albumml.models.calibration import fit_read_back
-from albumml.models.features import decode_cover
+from albumml.models.features import decode_cover, feature_key
 from albumml.models.fitting import HeadData
 from albumml.models.heads import MoodHead
 from albumml.models.pyfunc import cover_bytes
@@ -41,7 +41,7 @@ from albumml.training.engine import (
     train_one_epoch,
 )
 from albumml.training.finetune import finetune
-from albumml.training.measure import Evaluation, evaluation_of
+from albumml.training.measure import AnchorFigures, Evaluation, anchor_path, evaluation_of, shared_anchors
 from albumml.training.records import EpochRecord
 from albumml.training.session import Session
 
@@ -234,8 +234,14 @@ class TestOutcome:
     scores: dict[str, np.ndarray]
 
 
-def test_evaluation(model: MoodModel, splits: dict[str, HeadData], data: TrainingData, seed: int) -> TestOutcome:
-    """Phase 5: the test split beside the baselines (semantic closeness for models 3-4)."""
+def test_evaluation(
+    model: MoodModel,
+    splits: dict[str, HeadData],
+    data: TrainingData,
+    seed: int,
+    anchors: tuple[AnchorFigures, ...] = (),
+) -> TestOutcome:
+    """Phase 5: the test split beside the baselines and anchors (semantic closeness for models 3-4)."""
     test = splits["test"]
     truth, train_truth = test.truth.cpu().numpy(), splits["train"].truth.cpu().numpy()
     scores = model.scores_from_features(test.features, test.metadata)
@@ -253,6 +259,7 @@ def test_evaluation(model: MoodModel, splits: dict[str, HeadData], data: Trainin
         label_vectors=label_vectors,
         skipped=len(data.skipped),
         seed=seed,
+        anchors=anchors,
     )
     curves = {
         "model": scores,
@@ -331,6 +338,8 @@ def run_session(session: Session, progress: Progress) -> Trained:
             session, cover_keys_of(store, config, session.data), on_epoch=progress.record_finetune_epoch
         )
     model = finish_model(backbone, session.head, config, session.data, splits, session.label_vectors)
-    outcome = test_evaluation(model, splits, session.data, config.seed)
+    # the anchors stand on the frozen backbone's features, as the head did before any fine-tuning
+    anchors = shared_anchors(store, anchor_path(config.snapshot_id, feature_key(session.backbone)), session.splits)
+    outcome = test_evaluation(model, splits, session.data, config.seed, anchors)
     example = example_cover(store, session.data.example_cover)
     return Trained(model, outcome, session.head_state, stopped_early, example)

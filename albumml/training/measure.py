@@ -2,17 +2,77 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from albumml.dataset.snapshot import Snapshot
 from albumml.errors import SnapshotError
-from albumml.evaluation import Metrics, evaluate_with_baselines, multi_hot, semantic_closeness
+from albumml.evaluation import Metrics, evaluate, evaluate_with_baselines, multi_hot, semantic_closeness
+from albumml.evaluation.anchors import LINEAR_PROBE, Split, fit_anchors
 from albumml.models.bundle import MoodModel
+from albumml.models.features import feature_key
+from albumml.models.fitting import HeadData
 from albumml.storage import Store
 from albumml.training.data import head_data, readable_features
+
+ANCHOR_KEYS = {LINEAR_PROBE: "probe"}  # MLflow metric names: baseline_probe_*, baseline_knn_*
+
+
+@dataclass(frozen=True)
+class AnchorFigures:
+    """A strong anchor's figures on the test split: fitted on the same features and training albums, its knob
+    chosen on validation."""
+
+    name: str
+    choice: str
+    validation_micro_ap: float
+    metrics: Metrics
+
+    @property
+    def key(self) -> str:
+        """Its short name in metric names."""
+        return ANCHOR_KEYS.get(self.name, "knn")
+
+
+def anchors_on(splits: dict[str, HeadData]) -> tuple[AnchorFigures, ...]:
+    """The linear probe and the nearest-neighbour anchor, fitted on `splits`' image features."""
+
+    def split(name: str) -> Split:
+        return Split(splits[name].features.float().cpu().numpy(), splits[name].truth.cpu().numpy())
+
+    test = split("test")
+    return tuple(
+        AnchorFigures(anchor.name, anchor.choice, anchor.validation_micro_ap, evaluate(test.truth, anchor.scores))
+        for anchor in fit_anchors(split("train"), split("validation"), test.features)
+    )
+
+
+def anchor_path(snapshot_id: str, features: str) -> str:
+    """Where a snapshot's anchors on one backbone's features are kept: every variant of a night shares them."""
+    return f"anchors/{snapshot_id}/{features}.json"
+
+
+def cached_anchors(store: Store, path: str) -> tuple[AnchorFigures, ...]:
+    """The anchors stored at `path`; none when they were never fitted."""
+    if not store.has_object(path):
+        return ()
+    return tuple(
+        AnchorFigures(item["name"], item["choice"], item["validation_micro_ap"], Metrics(**item["metrics"]))
+        for item in json.loads(store.get_object(path))
+    )
+
+
+def shared_anchors(store: Store, path: str, splits: dict[str, HeadData]) -> tuple[AnchorFigures, ...]:
+    """The anchors at `path`, fitted and stored first when no variant has fitted them yet."""
+    found = cached_anchors(store, path)
+    if found:
+        return found
+    fitted = anchors_on(splits)
+    store.put_object(path, json.dumps([asdict(anchor) for anchor in fitted]).encode())
+    return fitted
 
 
 @dataclass(frozen=True)
@@ -25,6 +85,20 @@ class Evaluation:
     random: Metrics
     semantic_closeness: float | None = None
     skipped_covers: int = 0
+    anchors: tuple[AnchorFigures, ...] = ()
+
+    def verdicts(self) -> list[str]:
+        """One plain line per anchor the model does not beat on test micro AP."""
+        return [
+            f"the model ({self.model.micro_ap:.4f} test micro AP) does not beat the {anchor.name} "
+            f"({anchor.metrics.micro_ap:.4f}, {anchor.choice} chosen on validation)"
+            for anchor in self.anchors
+            if self.model.micro_ap <= anchor.metrics.micro_ap
+        ]
+
+    def columns(self) -> list[str]:
+        """The headers of `table()`."""
+        return ["metric", "model", "label frequency", "random", *(anchor.name for anchor in self.anchors)]
 
     def flat(self, prefix: str = "") -> dict[str, float]:
         """Every figure as `<who>_<metric>` (model figures as `test_<metric>`), for MLflow."""
@@ -33,6 +107,7 @@ class Evaluation:
             (self.split, self.model),
             ("baseline_frequency", self.label_frequency),
             ("baseline_random", self.random),
+            *((f"baseline_{anchor.key}", anchor.metrics) for anchor in self.anchors),
         ):
             figures.update({f"{prefix}{who}_{name}": value for name, value in metrics.as_dict().items()})
         if self.semantic_closeness is not None:
@@ -40,7 +115,7 @@ class Evaluation:
         return figures
 
     def table(self) -> list[tuple[str, ...]]:
-        """Rows (metric, model, label frequency, random) for printing."""
+        """Rows (metric, model, label frequency, random, each anchor) for printing."""
         names = ("micro_ap", "macro_ap", "micro_roc_auc", "precision_at_k", "recall_at_k", "mean_kappa_at_k")
         rows = [
             (
@@ -48,11 +123,14 @@ class Evaluation:
                 f"{getattr(self.model, name):.4f}",
                 f"{getattr(self.label_frequency, name):.4f}",
                 f"{getattr(self.random, name):.4f}",
+                *(f"{getattr(anchor.metrics, name):.4f}" for anchor in self.anchors),
             )
             for name in names
         ]
         if self.semantic_closeness is not None:
-            rows.append(("semantic_closeness", f"{self.semantic_closeness:.4f}", "-", "-"))
+            rows.append(
+                ("semantic_closeness", f"{self.semantic_closeness:.4f}", "-", "-", *("-" for _ in self.anchors))
+            )
         return rows
 
     def as_dict(self) -> dict[str, Any]:
@@ -64,6 +142,15 @@ class Evaluation:
             "random": self.random.as_dict(),
             "semantic_closeness": self.semantic_closeness,
             "skipped_covers": self.skipped_covers,
+            "anchors": [
+                {
+                    "name": a.name,
+                    "choice": a.choice,
+                    "validation_micro_ap": a.validation_micro_ap,
+                    **a.metrics.as_dict(),
+                }
+                for a in self.anchors
+            ],
         }
 
 
@@ -77,13 +164,16 @@ def evaluation_of(
     label_vectors: np.ndarray | None = None,
     skipped: int = 0,
     seed: int = 0,
+    anchors: tuple[AnchorFigures, ...] = (),
 ) -> Evaluation:
     """Metrics of `scores` on `truth` beside both baselines (and semantic closeness for label-space points)."""
     figures = evaluate_with_baselines(truth, scores, train_truth, seed=seed)
     closeness = (
         semantic_closeness(points, truth, label_vectors) if points is not None and label_vectors is not None else None
     )
-    return Evaluation(split, figures["model"], figures["label_frequency"], figures["random"], closeness, skipped)
+    return Evaluation(
+        split, figures["model"], figures["label_frequency"], figures["random"], closeness, skipped, anchors
+    )
 
 
 def measure(model: MoodModel, store: Store, snapshot: Snapshot, split: str = "test") -> Evaluation:
@@ -106,4 +196,6 @@ def measure(model: MoodModel, store: Store, snapshot: Snapshot, split: str = "te
             scores[:, column] = own[:, index[mood]]
     train = manifest[manifest["split"] == "train"]
     train_truth = multi_hot([list(m) for m in train["moods"]], snapshot.vocabulary)
-    return evaluation_of(split, data.truth.numpy(), scores, train_truth, skipped=len(failed))
+    # the anchors the training runs fitted on this snapshot and backbone (the gate does not refit them)
+    anchors = cached_anchors(store, anchor_path(snapshot.id, feature_key(model.backbone))) if split == "test" else ()
+    return evaluation_of(split, data.truth.numpy(), scores, train_truth, skipped=len(failed), anchors=anchors)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from mlflow import MlflowClient
 
 from albumml.config import load_settings
 from albumml.dataset import load_snapshot
@@ -23,6 +24,7 @@ from albumml.pipeline import train
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 from albumml.training.data import prepare
+from albumml.training.measure import anchor_path
 from tests.support.fitting import fit_head
 
 pytestmark = pytest.mark.slow
@@ -50,6 +52,22 @@ def test_each_model_beats_the_frequency_baseline_on_held_out_covers(
     if variant.regresses_embeddings:
         assert result.evaluation.semantic_closeness is not None
         assert result.evaluation.semantic_closeness > 0.3
+    # the strong anchors stand beside every model, fitted once per snapshot and backbone and shared by the variants
+    anchors = {anchor.key: anchor for anchor in result.evaluation.anchors}
+    assert set(anchors) == {"probe", "knn"}
+    for anchor in anchors.values():
+        assert anchor.metrics.micro_ap > 1.2 * baseline, anchor
+        assert anchor.metrics.albums == result.evaluation.model.albums
+    stored = open_store(settings).list_objects(anchor_path(snapshot_id, "").removesuffix(".json"))
+    assert len(stored) == 1
+    logged = MlflowClient(settings.mlflow_tracking_uri).get_run(result.run_id).data.metrics
+    assert logged["baseline_probe_micro_ap"] == pytest.approx(anchors["probe"].metrics.micro_ap)
+    assert "baseline_knn_micro_ap" in logged
+    print(
+        f"model {int(variant)}: {model:.4f}; linear probe {anchors['probe'].metrics.micro_ap:.4f} "
+        f"({anchors['probe'].choice}); kNN {anchors['knn'].metrics.micro_ap:.4f} ({anchors['knn'].choice}); "
+        f"label frequency {baseline:.4f}"
+    )
 
 
 def test_shuffled_labels_learn_nothing_from_real_covers(learning_home: tuple[Path, str]) -> None:

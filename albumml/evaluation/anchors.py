@@ -1,0 +1,116 @@
+"""The strong anchors every model stands beside, fitted on the same cached features and splits: a linear probe
+(one-vs-rest logistic regression on standardised features) and a k-nearest-neighbour scorer (cosine similarity),
+each with its one knob chosen on the validation split. Label frequency is a low bar; these are what a data scientist
+would try first.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import StandardScaler
+
+# Inverse regularisation strengths the probe tries (stronger first): on cover features the best sits in this range.
+PROBE_STRENGTHS = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+PROBE_MAX_ITER = 300
+NEIGHBOUR_COUNTS = (5, 10, 25, 50)
+LINEAR_PROBE = "linear probe"
+NEAREST_NEIGHBOURS = "k nearest neighbours"
+
+
+@dataclass(frozen=True)
+class Split:
+    """Feature vectors of one split's albums and their labels (albums x labels, boolean)."""
+
+    features: np.ndarray
+    truth: np.ndarray
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """An anchor's scores on the test albums, the knob value validation chose, and its validation micro AP."""
+
+    name: str
+    choice: str
+    validation_micro_ap: float
+    scores: np.ndarray
+
+
+def micro_ap(truth: np.ndarray, scores: np.ndarray) -> float:
+    """Micro-averaged average precision (0 when no label is positive)."""
+    flat = np.asarray(truth, dtype=bool).ravel()
+    return float(average_precision_score(flat, np.asarray(scores).ravel())) if flat.any() else 0.0
+
+
+def _probe_scores(
+    strength: float, train: Split, evaluated: list[np.ndarray], learnable: np.ndarray
+) -> list[np.ndarray]:
+    """Logistic-regression scores of `evaluated` feature sets; labels with one class in training score their
+    training frequency (nothing to learn)."""
+    frequency = train.truth.mean(axis=0)
+    outputs = [np.tile(frequency, (len(features), 1)).astype(np.float64) for features in evaluated]
+    if learnable.any():
+        model = OneVsRestClassifier(LogisticRegression(C=strength, max_iter=PROBE_MAX_ITER))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(train.features, train.truth[:, learnable].astype(int))
+        for output, features in zip(outputs, evaluated, strict=True):
+            output[:, learnable] = model.decision_function(features).reshape(len(features), -1)
+    return outputs
+
+
+def linear_probe(train: Split, validation: Split, test_features: np.ndarray) -> Anchor:
+    """One-vs-rest logistic regression on standardised features, its strength C chosen on validation micro AP."""
+    scaler = StandardScaler().fit(train.features)
+    scaled_train = Split(scaler.transform(train.features), train.truth)
+    scaled_validation, scaled_test = scaler.transform(validation.features), scaler.transform(test_features)
+    positives = train.truth.sum(axis=0)
+    learnable = (positives > 0) & (positives < len(train.truth))
+    best: tuple[float, float] | None = None
+    for strength in PROBE_STRENGTHS:
+        (scores,) = _probe_scores(strength, scaled_train, [scaled_validation], learnable)
+        figure = micro_ap(validation.truth, scores)
+        if best is None or figure > best[1]:
+            best = (strength, figure)
+    assert best is not None
+    (test_scores,) = _probe_scores(best[0], scaled_train, [scaled_test], learnable)
+    return Anchor(LINEAR_PROBE, f"C={best[0]:g}", best[1], test_scores)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def _neighbour_scores(similarity: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Each album's score per label: the similarity-weighted share of its k nearest training albums with it."""
+    k = min(k, similarity.shape[1])
+    nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+    weights = np.clip(np.take_along_axis(similarity, nearest, axis=1), 0, None) + 1e-9
+    votes = labels[nearest].astype(np.float64)  # albums x k x labels
+    return (votes * weights[:, :, None]).sum(axis=1) / weights.sum(axis=1, keepdims=True)
+
+
+def nearest_neighbours(train: Split, validation: Split, test_features: np.ndarray) -> Anchor:
+    """Cosine k-nearest-neighbour label votes, k chosen on validation micro AP."""
+    reference = _unit(train.features)
+    validation_similarity = _unit(validation.features) @ reference.T
+    best: tuple[int, float] | None = None
+    for k in NEIGHBOUR_COUNTS:
+        figure = micro_ap(validation.truth, _neighbour_scores(validation_similarity, train.truth, k))
+        if best is None or figure > best[1]:
+            best = (k, figure)
+    assert best is not None
+    scores = _neighbour_scores(_unit(test_features) @ reference.T, train.truth, best[0])
+    return Anchor(NEAREST_NEIGHBOURS, f"k={best[0]}", best[1], scores)
+
+
+def fit_anchors(train: Split, validation: Split, test_features: np.ndarray) -> list[Anchor]:
+    """Both anchors, fitted on `train` and chosen on `validation`, scoring the test albums."""
+    return [linear_probe(train, validation, test_features), nearest_neighbours(train, validation, test_features)]

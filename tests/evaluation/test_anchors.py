@@ -1,0 +1,60 @@
+"""The linear probe and the nearest-neighbour anchor on features that carry the labels: both learn far more than
+label frequency, choose their knob on validation, and treat a label training never shows as unlearnable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from albumml.evaluation import anchors, frequency_baseline
+from albumml.evaluation.anchors import (
+    LINEAR_PROBE,
+    NEAREST_NEIGHBOURS,
+    Split,
+    fit_anchors,
+    linear_probe,
+    micro_ap,
+    nearest_neighbours,
+)
+
+
+def labelled(seed: int, albums: int, labels: int = 12, dim: int = 48, signal: float = 1.0) -> Split:
+    """Features that are a noisy linear image of the labels (a shared projection, so splits agree)."""
+    projection = np.random.default_rng(99).normal(size=(labels, dim)) * signal
+    rng = np.random.default_rng(seed)
+    truth = rng.random((albums, labels)) < 0.2
+    features = truth @ projection + rng.normal(scale=1.0, size=(albums, dim))
+    return Split(features.astype(np.float32), truth)
+
+
+def test_both_anchors_learn_far_more_than_label_frequency() -> None:
+    train, validation, test = labelled(1, 400), labelled(2, 120), labelled(3, 150)
+    frequency = micro_ap(test.truth, frequency_baseline(train.truth, len(test.truth)))
+    fitted = {anchor.name: anchor for anchor in fit_anchors(train, validation, test.features)}
+    assert set(fitted) == {LINEAR_PROBE, NEAREST_NEIGHBOURS}
+    probe = micro_ap(test.truth, fitted[LINEAR_PROBE].scores)
+    knn = micro_ap(test.truth, fitted[NEAREST_NEIGHBOURS].scores)
+    assert probe > frequency + 0.3
+    assert knn > frequency + 0.15
+    assert fitted[LINEAR_PROBE].scores.shape == test.truth.shape
+    assert fitted[LINEAR_PROBE].choice.startswith("C=") and fitted[NEAREST_NEIGHBOURS].choice.startswith("k=")
+
+
+def test_the_probe_strength_is_chosen_on_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    # few albums, a faint signal in many dimensions: the weakest regularisation overfits, validation picks stronger
+    splits = [labelled(seed, albums, dim=400, signal=0.05) for seed, albums in ((4, 60), (5, 200), (6, 50))]
+    train, validation, test = splits
+    chosen = linear_probe(train, validation, test.features)
+    monkeypatch.setattr(anchors, "PROBE_STRENGTHS", (1.0,))
+    weakest = linear_probe(train, validation, test.features)
+    assert chosen.choice != "C=1"
+    assert chosen.validation_micro_ap > weakest.validation_micro_ap
+
+
+def test_a_label_training_never_shows_scores_its_frequency() -> None:
+    train, validation, test = labelled(7, 200), labelled(8, 80), labelled(9, 80)
+    train.truth[:, 0] = False
+    probe = linear_probe(train, validation, test.features)
+    knn = nearest_neighbours(train, validation, test.features)
+    assert np.allclose(probe.scores[:, 0], 0.0)
+    assert np.allclose(knn.scores[:, 0], 0.0)
