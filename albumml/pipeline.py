@@ -253,15 +253,20 @@ class FeaturizeOutcome:
 
 
 def featurize(settings: Settings, config: TrainConfig) -> FeaturizeOutcome:
-    """Computes (once, for every variant) the backbone features of the snapshot's covers that the cache lacks."""
+    """Computes (once, for every variant) the backbone features of the snapshot's covers that the cache lacks, and
+    the anchors (linear probe, kNN) every variant is measured beside."""
     from albumml.models.backbones import load_backbone
-    from albumml.models.features import extract_features
+    from albumml.models.features import extract_features, feature_key
+    from albumml.training.data import prepare
     from albumml.training.loop import store_reader
+    from albumml.training.measure import anchor_path, shared_anchors
 
     store = open_store(settings)
-    manifest = load_snapshot(store, config.snapshot_id).manifest
+    snapshot = load_snapshot(store, config.snapshot_id)
+    manifest = snapshot.manifest
     backbone = load_backbone(config.backbone, config.weights, read=store_reader(store))
     features = extract_features(store, backbone, list(manifest["cover_key"]))
+    shared_anchors(store, anchor_path(snapshot.id, feature_key(backbone)), prepare(store, snapshot, backbone).splits)
     return FeaturizeOutcome(
         config.backbone, len(set(manifest["cover_key"])), features.cached, features.computed, len(features.failed)
     )

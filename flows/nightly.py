@@ -34,19 +34,25 @@ ATTENTION_EVENT = "albumml.nightly.attention"
 FINISHED_EARLIER = " (finished earlier)"  # a retried night's variant that an earlier attempt trained
 
 
+def figure(value: float | None) -> str:
+    """A micro AP for the table, or a dash where there is none."""
+    return "-" if value is None else f"{value:.4f}"
+
+
 def evaluation_markdown(outcome: pipeline.SnapshotOutcome, trained: list[dict[str, Any]], gate: dict[str, Any]) -> str:
     """The nightly evaluation table: each model beside the label-frequency and random baselines, then the gate."""
     rows = "\n".join(
         f"| {run['variant']}{FINISHED_EARLIER if run.get('skipped') else ''} | {run['validation_micro_ap']:.4f} | "
         f"{run['test_micro_ap']:.4f} | {run['baseline_micro_ap']:.4f} | {run['random_micro_ap']:.4f} | "
+        f"{figure(run.get('probe_micro_ap'))} | {figure(run.get('knn_micro_ap'))} | "
         f"{run['test_micro_ap'] / run['baseline_micro_ap']:.2f}x |"
         for run in trained
     )
     champion = "none" if gate["champion_micro_ap"] is None else f"{gate['champion_micro_ap']:.4f}"
     return (
         f"# Snapshot {outcome.snapshot_id}: {outcome.albums} albums, {outcome.moods} moods\n\n"
-        "| model | validation micro AP (selection) | test micro AP | label frequency | random | vs frequency |\n"
-        "| --- | --- | --- | --- | --- | --- |\n"
+        "| model | validation micro AP (selection) | test micro AP | label frequency | random | linear probe | kNN "
+        "| vs frequency |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
         f"{rows}\n\n**Champion before this run (re-measured):** {champion}\n\n**Gate:** {gate['reason']}\n"
     )
 

@@ -98,6 +98,11 @@ def drift_task(config: TrainConfig) -> dict[str, Any]:
     }
 
 
+def anchor_ap(evaluation: Any, key: str) -> float | None:
+    """An anchor's test micro AP in an evaluation (None when it has none)."""
+    return next((a.metrics.micro_ap for a in evaluation.anchors if a.key == key), None)
+
+
 def run_summary(config: TrainConfig, run: FinishedRun) -> dict[str, Any]:
     """What a flow reports of one trained variant, wherever it trained."""
     return {
@@ -109,6 +114,8 @@ def run_summary(config: TrainConfig, run: FinishedRun) -> dict[str, Any]:
         "baseline_micro_ap": run.baseline_micro_ap,
         "random_micro_ap": run.random_micro_ap,
         "best_epoch": run.best_epoch,
+        "probe_micro_ap": run.probe_micro_ap,
+        "knn_micro_ap": run.knn_micro_ap,
     }
 
 
@@ -141,6 +148,7 @@ def train_task(config: TrainConfig, skip_finished: bool = False) -> dict[str, An
             evaluation.label_frequency.micro_ap,
             evaluation.random.micro_ap,
             result.best_epoch,
+            *(anchor_ap(evaluation, key) for key in ("probe", "knn")),
         ),
     )
 

@@ -146,6 +146,10 @@ def _record(mlflow_client: Any, settings: Settings, run_id: str, decision: GateD
         GateTag.BASELINE_FREQUENCY_MICRO_AP: f"{decision.baseline_micro_ap:.6f}",
         GateTag.BASELINE_MARGIN: f"{decision.baseline_margin:g}",
         GateTag.MIN_IMPROVEMENT: f"{decision.min_improvement:g}",
+        **{
+            f"{GateTag.BASELINE_PREFIX}{anchor.key}_micro_ap": f"{anchor.metrics.micro_ap:.6f}"
+            for anchor in decision.challenger.anchors
+        },
         GateTag.DECISION: "promoted" if promoted else "rejected",
         GateTag.REASON: decision.reason,
     }

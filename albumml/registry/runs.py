@@ -26,6 +26,8 @@ class FinishedRun:
     baseline_micro_ap: float
     random_micro_ap: float
     best_epoch: int
+    probe_micro_ap: float | None = None
+    knn_micro_ap: float | None = None
 
 
 def find_finished_run(settings: Settings, config: TrainConfig) -> FinishedRun | None:
@@ -53,6 +55,8 @@ def find_finished_run(settings: Settings, config: TrainConfig) -> FinishedRun | 
         baseline_micro_ap=metrics[Metric.BASELINE_FREQUENCY_MICRO_AP],
         random_micro_ap=metrics[Metric.BASELINE_RANDOM_MICRO_AP],
         best_epoch=int(metrics.get(Metric.BEST_EPOCH, 0)),
+        probe_micro_ap=metrics.get(Metric.BASELINE_PROBE_MICRO_AP),
+        knn_micro_ap=metrics.get(Metric.BASELINE_KNN_MICRO_AP),
     )
 
 

@@ -40,6 +40,7 @@ class GateTag:
     CHAMPION_MICRO_AP: Final = "gate.champion_micro_ap"
     BASELINE_FREQUENCY_MICRO_AP: Final = "gate.baseline_frequency_micro_ap"
     BASELINE_MARGIN: Final = "gate.baseline_margin"
+    BASELINE_PREFIX: Final = "gate.baseline_"  # + an anchor's key and "_micro_ap": the linear probe, kNN
     MIN_IMPROVEMENT: Final = "gate.min_improvement"
     DECISION: Final = "gate.decision"
     REASON: Final = "gate.reason"
@@ -65,6 +66,8 @@ class Metric:
     TEST_MICRO_AP: Final = "test_micro_ap"
     BASELINE_FREQUENCY_MICRO_AP: Final = "baseline_frequency_micro_ap"
     BASELINE_RANDOM_MICRO_AP: Final = "baseline_random_micro_ap"
+    BASELINE_PROBE_MICRO_AP: Final = "baseline_probe_micro_ap"
+    BASELINE_KNN_MICRO_AP: Final = "baseline_knn_micro_ap"
     BEST_EPOCH: Final = "best_epoch"
     BEST_VALIDATION_MICRO_AP: Final = "best_validation_micro_ap"
 

@@ -47,7 +47,6 @@ def test_the_probe_strength_is_chosen_on_validation(monkeypatch: pytest.MonkeyPa
     chosen = linear_probe(train, validation, test.features)
     monkeypatch.setattr(anchors, "PROBE_STRENGTHS", (1.0,))
     weakest = linear_probe(train, validation, test.features)
-    assert chosen.choice != "C=1"
     assert chosen.validation_micro_ap > weakest.validation_micro_ap
 
 

@@ -61,6 +61,7 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
     assert sorted(run["variant"] for run in first["trained"]) == [1, 2, 3, 4]
     for run in first["trained"]:
         assert run["test_micro_ap"] > run["baseline_micro_ap"], run
+        assert run["probe_micro_ap"] > run["baseline_micro_ap"], run  # the anchor in the nightly table
     assert first["gate"]["promoted"]
     # computed once, before the four models (which then find every readable cover cached)
     assert first["features"]["computed"] == first["features"]["covers"] - first["features"]["failed"] >= 250

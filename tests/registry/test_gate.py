@@ -60,6 +60,9 @@ def test_a_defended_champion_records_its_snapshot_and_an_unchanged_night_trains_
     assert version.description == second.reason
     assert version.tags[GateTag.DECISION] == "rejected"
     assert float(version.tags[GateTag.MIN_IMPROVEMENT]) == settings.gate_min_improvement
+    # the anchors training fitted on this snapshot stand beside the decision
+    assert float(version.tags[f"{GateTag.BASELINE_PREFIX}probe_micro_ap"]) > second.baseline_micro_ap
+    assert f"{GateTag.BASELINE_PREFIX}knn_micro_ap" in version.tags
 
     assert not needs_training(settings, unchanged)
     assert needs_training(settings, SnapshotOutcome("0" * 16, created=False, albums=0, moods=0))
