@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
+
+from albumml.evaluation.metrics import micro_ap
 
 # Inverse regularisation strengths the probe tries: on standardised cover features the best sat at 1e-3 (sample
 # site) to 1e-2; weaker ones overfit and converge slowest.
@@ -23,6 +24,8 @@ PROBE_MAX_ITER = 300
 NEIGHBOUR_COUNTS = (5, 10, 25, 50)
 LINEAR_PROBE = "linear probe"
 NEAREST_NEIGHBOURS = "k nearest neighbours"
+# Each anchor's short name in metric and tag names (baseline_probe_micro_ap, gate.baseline_knn_micro_ap).
+ANCHOR_KEYS = {LINEAR_PROBE: "probe", NEAREST_NEIGHBOURS: "knn"}
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,6 @@ class Anchor:
     choice: str
     validation_micro_ap: float
     scores: np.ndarray
-
-
-def micro_ap(truth: np.ndarray, scores: np.ndarray) -> float:
-    """Micro-averaged average precision (0 when no label is positive)."""
-    flat = np.asarray(truth, dtype=bool).ravel()
-    return float(average_precision_score(flat, np.asarray(scores).ravel())) if flat.any() else 0.0
 
 
 def _probe_scores(

@@ -54,6 +54,12 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return chosen
 
 
+def micro_ap(truth: np.ndarray, scores: np.ndarray) -> float:
+    """Micro-averaged average precision over every (album, mood) pair; 0 when no pair is positive."""
+    flat = np.asarray(truth, dtype=bool).ravel()
+    return float(average_precision_score(flat, np.asarray(scores).ravel())) if flat.any() else 0.0
+
+
 def evaluate(truth: np.ndarray, scores: np.ndarray, k: int = 5) -> Metrics:
     """Micro and macro average precision and ROC-AUC, precision@k, recall@k and mean Cohen's kappa at k.
 
@@ -75,7 +81,7 @@ def evaluate(truth: np.ndarray, scores: np.ndarray, k: int = 5) -> Metrics:
     has_moods = positives > 0
     kappas = [_kappa(truth[i], chosen[i]) for i in range(truth.shape[0]) if has_moods[i]]
     return Metrics(
-        micro_ap=float(average_precision_score(truth.ravel(), scores.ravel())),
+        micro_ap=micro_ap(truth, scores),
         macro_ap=float(average_precision_score(truth[:, scored], scores[:, scored], average="macro")),
         micro_roc_auc=float(roc_auc_score(truth.ravel(), scores.ravel())),
         macro_roc_auc=float(roc_auc_score(truth[:, scored], scores[:, scored], average="macro")),

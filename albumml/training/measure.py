@@ -11,14 +11,12 @@ import numpy as np
 from albumml.dataset.snapshot import Snapshot
 from albumml.errors import SnapshotError
 from albumml.evaluation import Metrics, evaluate, evaluate_with_baselines, multi_hot, semantic_closeness
-from albumml.evaluation.anchors import LINEAR_PROBE, Split, fit_anchors
+from albumml.evaluation.anchors import ANCHOR_KEYS, Split, fit_anchors
 from albumml.models.bundle import MoodModel
 from albumml.models.features import feature_key
 from albumml.models.fitting import HeadData
 from albumml.storage import Store
 from albumml.training.data import head_data, readable_features
-
-ANCHOR_KEYS = {LINEAR_PROBE: "probe"}  # MLflow metric names: baseline_probe_*, baseline_knn_*
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class AnchorFigures:
     @property
     def key(self) -> str:
         """Its short name in metric names."""
-        return ANCHOR_KEYS.get(self.name, "knn")
+        return ANCHOR_KEYS[self.name]
 
 
 def anchors_on(splits: dict[str, HeadData]) -> tuple[AnchorFigures, ...]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from albumml.evaluation import anchors, frequency_baseline
+from albumml.evaluation import anchors, frequency_baseline, micro_ap
 from albumml.evaluation.anchors import (
     LINEAR_PROBE,
     NEAREST_NEIGHBOURS,
     Split,
     fit_anchors,
     linear_probe,
-    micro_ap,
     nearest_neighbours,
 )
 
