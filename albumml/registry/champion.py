@@ -35,13 +35,17 @@ def current_champion(mlflow_client: Any, name: str) -> Any | None:
     )
 
 
+def _model_tag(mlflow_client: Any, name: str, tag: str) -> str | None:
+    """A tag the gate wrote on the registered model `name`; None before any gate (no model, or no such tag)."""
+    model = _unless_missing(lambda: mlflow_client.get_registered_model(name), f"read the registered model {name!r}")
+    return None if model is None else model.tags.get(tag)
+
+
 def judged_snapshot(mlflow_client: Any, name: str) -> str | None:
     """The snapshot the gate last judged a model of `name` on (won or defended); None before any gate."""
-    model = _unless_missing(lambda: mlflow_client.get_registered_model(name), f"read the registered model {name!r}")
-    return None if model is None else model.tags.get(ModelTag.JUDGED_SNAPSHOT_ID)
+    return _model_tag(mlflow_client, name, ModelTag.JUDGED_SNAPSHOT_ID)
 
 
 def rejected_in_a_row(mlflow_client: Any, name: str) -> int:
     """How many gates in a row kept `@champion` where it was (0 after a promotion, and before any gate)."""
-    model = _unless_missing(lambda: mlflow_client.get_registered_model(name), f"read the registered model {name!r}")
-    return 0 if model is None else int(model.tags.get(ModelTag.REJECTED_IN_A_ROW, "0") or 0)
+    return int(_model_tag(mlflow_client, name, ModelTag.REJECTED_IN_A_ROW) or 0)
