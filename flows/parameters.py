@@ -34,7 +34,7 @@ DEFAULT_SEED: int = _default("seed")
 DEFAULT_FINETUNE_EPOCHS: int = _default("finetune_epochs")
 DEFAULT_MIN_MOOD_COUNT: int = SnapshotConfig.model_fields["min_mood_count"].default
 ALL_VARIANTS: list[ModelVariant] = [1, 2, 3, 4]
-MAX_EPOCHS = 10_000
+MAX_EPOCHS: int = next(bound.le for bound in TrainConfig.model_fields["epochs"].metadata if hasattr(bound, "le"))
 
 
 def train_values(
