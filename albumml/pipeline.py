@@ -266,7 +266,8 @@ def featurize(settings: Settings, config: TrainConfig) -> FeaturizeOutcome:
     manifest = snapshot.manifest
     backbone = load_backbone(config.backbone, config.weights, read=store_reader(store))
     features = extract_features(store, backbone, list(manifest["cover_key"]))
-    shared_anchors(store, anchor_path(snapshot.id, feature_key(backbone)), prepare(store, snapshot, backbone).splits)
+    data = prepare(store, snapshot, backbone, features=features)  # the vectors just read, not read again
+    shared_anchors(store, anchor_path(snapshot.id, feature_key(backbone)), data.splits)
     return FeaturizeOutcome(
         config.backbone, len(set(manifest["cover_key"])), features.cached, features.computed, len(features.failed)
     )

@@ -14,7 +14,7 @@ from albumml.dataset.snapshot import Snapshot
 from albumml.errors import SnapshotError
 from albumml.evaluation import multi_hot
 from albumml.models.backbones import Backbone
-from albumml.models.features import extract_features
+from albumml.models.features import FeatureSet, extract_features
 from albumml.models.fitting import HeadData
 from albumml.models.heads import metadata_features
 from albumml.storage import Store
@@ -70,9 +70,12 @@ def readable_features(
     *,
     device: str | None = None,
     progress: Callable[[int], None] | None = None,
+    features: FeatureSet | None = None,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, str]]:
-    """The manifest rows whose covers could be read, their feature vectors by cover key, and why others could not."""
-    features = extract_features(store, backbone, list(rows["cover_key"]), device=device, progress=progress)
+    """The manifest rows whose covers could be read, their feature vectors by cover key, and why others could not
+    (from `features` when the caller already extracted them for these rows)."""
+    if features is None:
+        features = extract_features(store, backbone, list(rows["cover_key"]), device=device, progress=progress)
     by_cover = dict(zip(features.cover_keys, features.vectors, strict=True))
     return rows[rows["cover_key"].isin(by_cover)], by_cover, features.failed
 
@@ -84,12 +87,16 @@ def prepare(
     *,
     device: str | None = None,
     progress: Callable[[int], None] | None = None,
+    features: FeatureSet | None = None,
 ) -> TrainingData:
-    """Cached (or newly computed) features of the snapshot's covers, split; unreadable covers skipped and counted."""
+    """Cached (or newly computed) features of the snapshot's covers, split; unreadable covers skipped and counted.
+    `features`, when given, are the snapshot's covers' already extracted (nothing is read again)."""
     manifest = snapshot.manifest
     if manifest.empty:
         raise SnapshotError(f"snapshot {snapshot.id} holds no albums: crawl more, or lower --min-mood-count")
-    readable, by_cover, failed = readable_features(store, backbone, manifest, device=device, progress=progress)
+    readable, by_cover, failed = readable_features(
+        store, backbone, manifest, device=device, progress=progress, features=features
+    )
     if failed:
         log.warning("%d covers of snapshot %s skipped: %s", len(failed), snapshot.id, failed)
     genres = sorted({genre for album in manifest["genres"] for genre in album})
