@@ -25,14 +25,14 @@ def receiver(deployed) -> WebhookReceiver:
         for _ in range(2):  # idempotent: a second run leaves one block and one automation of each
             done = subprocess.run(
                 [sys.executable, "-m", "albumml", "flows", "setup"],
-                env={**env, "ALBUMML_ALERT_URL": hook.url},
+                env={**env, "ALBUMML_ALERT_URL": hook.alerts_url},
                 cwd=REPOSITORY,
                 capture_output=True,
                 text=True,
                 timeout=120,
             )
             assert done.returncode == 0, done.stdout + done.stderr
-            assert hook.url not in done.stdout + done.stderr  # the URL is a secret (it often carries a token)
+            assert hook.alerts_url not in done.stdout + done.stderr  # the URL is a secret (it often carries a token)
         yield hook
 
 

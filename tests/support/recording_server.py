@@ -64,6 +64,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer.body)
 
+    def do_POST(self) -> None:
+        """Record the body (a webhook's message) and answer 200."""
+        self.server.owner.posted.append(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
 
@@ -74,11 +81,13 @@ class _Server(ThreadingHTTPServer):
 
 
 class RecordingServer:
-    """Serves `routes` (URL path -> Answer, or a callable giving one) on `host`, recording every request."""
+    """Serves `routes` (URL path -> Answer, or a callable giving one) on `host`, recording every GET, and the body
+    of every POST."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.hits: list[Hit] = []
+        self.posted: list[bytes] = []
         self._httpd = _Server((host, 0), _Handler)
         self._httpd.owner = self
         self.base_url = f"http://{host}:{self._httpd.server_address[1]}"
