@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
@@ -25,6 +27,21 @@ from albumml.training.config import resolve_train_config
 from benchmarks.harness import Figure, Report
 from sample_site import FAST_CRAWL_SETTINGS, Faults, generate_site, serving
 from tests.support.services import prefect_server
+
+
+@contextmanager
+def served_with_prefect(root: Path, albums: int, seed: int) -> Iterator[str]:
+    """A generated sample site served on 127.0.0.1 and a Prefect server, both under `root`, with this process
+    pointed at the server and crawling the simulator at full speed (the defaults are polite to a real site); yields
+    the site's base URL."""
+    generate_site(root / "site", albums=albums, seed=seed, faults=Faults())
+    quiet = {"PREFECT_HOME": str(root / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    with (
+        prefect_server(root / "prefect") as api,
+        serving(root / "site") as site,
+        mock.patch.dict(os.environ, {**quiet, **FAST_CRAWL_SETTINGS, "PREFECT_API_URL": api}),
+    ):
+        yield site.base_url
 
 
 def migrated(home: Path) -> Settings:
@@ -78,20 +95,13 @@ def run(report: Report, *, albums: int = 300, epochs: int = 15, rounds: int = 2)
     """Time nightly runs through Prefect and without it, alternating, on the same site."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        generate_site(root / "site", albums=albums, seed=3, faults=Faults())
-        quiet = {"PREFECT_HOME": str(root / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-        with (
-            prefect_server(root / "prefect") as api,
-            serving(root / "site") as site,
-            # both sides crawl our simulator with its fast settings (the defaults are polite to a real site)
-            mock.patch.dict(os.environ, {**quiet, **FAST_CRAWL_SETTINGS, "PREFECT_API_URL": api}),
-        ):
+        with served_with_prefect(root, albums, seed=3) as site_url:  # both sides crawl the same served site
             warm_up(root / "warm-up")
             with_prefect, without = float("inf"), float("inf")
             for n in range(rounds):
                 migrated(root / f"flow-{n}")
-                with_prefect = min(with_prefect, flow_run(root / f"flow-{n}", site.base_url, epochs))
-                without = min(without, direct_run(migrated(root / f"direct-{n}"), site.base_url, epochs))
+                with_prefect = min(with_prefect, flow_run(root / f"flow-{n}", site_url, epochs))
+                without = min(without, direct_run(migrated(root / f"direct-{n}"), site_url, epochs))
         report.add(
             Figure(
                 "flows",

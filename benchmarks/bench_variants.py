@@ -20,10 +20,8 @@ from albumml import pipeline
 from albumml.dataset import SnapshotConfig
 from albumml.models.heads import Variant
 from albumml.training.config import TrainConfig, resolve_train_config
-from benchmarks.bench_flows import migrated
+from benchmarks.bench_flows import migrated, served_with_prefect
 from benchmarks.harness import Figure, Report
-from sample_site import FAST_CRAWL_SETTINGS, Faults, generate_site, serving
-from tests.support.services import prefect_server
 
 
 def timed_night(configs: list[TrainConfig], limit: int, seed: int) -> tuple[float, list[dict[str, Any]]]:
@@ -48,16 +46,12 @@ def run(report: Report, *, albums: int = 400, epochs: int = 15, parallel: int = 
     """Series, parallel and retried nights on one snapshot of a served sample site."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        generate_site(root / "site", albums=albums, seed=9, faults=Faults())
-        quiet = {"PREFECT_HOME": str(root / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         with (
-            prefect_server(root / "prefect") as api,
-            serving(root / "site") as site,
-            mock.patch.dict(os.environ, {**quiet, **FAST_CRAWL_SETTINGS, "PREFECT_API_URL": api}),
+            served_with_prefect(root, albums, seed=9) as site_url,
             mock.patch.dict(os.environ, {"ALBUMML_HOME": str(root / "home")}),
         ):
             settings = migrated(root / "home")
-            pipeline.crawl(settings, site.base_url)
+            pipeline.crawl(settings, site_url)
             outcome = pipeline.snapshot(settings, SnapshotConfig())
             configs = [
                 resolve_train_config(
