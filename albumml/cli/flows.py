@@ -41,16 +41,17 @@ def nightly(
 ) -> None:
     """Crawl, snapshot if the catalogue changed, train the four models and run the champion gate."""
     from albumml.config import load_settings
+    from albumml.errors import ModelError
+    from albumml.models.backbones import canonical
     from albumml.training.config import resolve_backbone, resolve_epochs
     from flows.nightly import nightly as nightly_flow
 
     settings = load_settings()
-    report = nightly_flow(
-        site_url=url or "",
-        full_crawl=full,
-        backbone=resolve_backbone(settings, backbone),
-        epochs=resolve_epochs(settings, epochs),
-    )
+    try:  # the flow's own check would end in a Prefect traceback: name the choices in one line instead
+        chosen = canonical(resolve_backbone(settings, backbone))
+    except ModelError as error:
+        raise typer.BadParameter(str(error), param_hint="--backbone") from None
+    report = nightly_flow(site_url=url or "", full_crawl=full, backbone=chosen, epochs=resolve_epochs(settings, epochs))
     if as_json:
         print(json.dumps(report, default=str))
         return

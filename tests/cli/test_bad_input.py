@@ -41,6 +41,7 @@ CASES = [
     ("hidden-negative", ["train", "--snapshot", "s", "--hidden=-5"], {}, 2, "greater than or equal to 1"),
     ("epochs-too-many", ["train", "--snapshot", "s", "--epochs", "100000"], {}, 2, "less than or equal to 10000"),
     ("device-unknown", ["train", "--snapshot", "s", "--device", "tpu"], {}, 2, "'auto', 'cpu' or 'cuda'"),
+    ("nightly-backbone-unknown", ["flows", "nightly", "--backbone", "bogus"], {}, 2, "choose one of vgg16"),
     (
         "device-cuda-absent",
         ["train", "--snapshot", "s", "--device", "cuda"],
