@@ -81,3 +81,18 @@ def test_a_night_that_needs_attention_alerts_with_its_reason(prefect_api: str, r
     message = receiver.wait_for(reason)
     assert run["name"] in message["subject"]
     assert "needs attention" in message["body"]
+
+
+def test_setup_without_an_alert_url_or_block_is_one_clear_error(deployed, receiver: WebhookReceiver) -> None:
+    env, _ = deployed
+    done = subprocess.run(
+        [sys.executable, "-m", "albumml", "flows", "setup"],
+        env={**env, "ALBUMML_ALERT_BLOCK": "no-such-block"},
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: no alert block") and "ALBUMML_ALERT_URL" in last and "Traceback" not in done.stderr
