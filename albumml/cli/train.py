@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 from rich.progress import TextColumn
 
@@ -94,6 +95,13 @@ def train(
     hidden: Annotated[str | None, typer.Option(help="Widths of the FC blocks, comma-separated.")] = None,
     dropout: Annotated[float | None, typer.Option(min=0, max=0.99)] = None,
     first_k: Annotated[int | None, typer.Option(min=1, help="Models 3-4: mean of the first k moods.")] = None,
+    target_weighting: Annotated[
+        str | None,
+        typer.Option(
+            click_type=click.Choice(["first_k", "page_order"]),
+            help="Models 3-4: the first k moods alike, or every mood weighted by page order.",
+        ),
+    ] = None,
     patience: Annotated[
         int | None, typer.Option(min=1, help="Early stop after this many epochs without improvement.")
     ] = None,
@@ -148,6 +156,7 @@ def train(
             "hidden": parse_hidden(hidden) if hidden is not None else None,
             "dropout": dropout,
             "first_k": first_k,
+            "target_weighting": target_weighting,
             "patience": patience,
             "seed": seed,
             "device": device,

@@ -2,10 +2,12 @@
 
 from albumml.evaluation.metrics import (
     Metrics,
+    MistakeCloseness,
     evaluate,
     evaluate_with_baselines,
     frequency_baseline,
     micro_ap,
+    mistake_closeness,
     multi_hot,
     random_baseline,
     semantic_closeness,
@@ -13,10 +15,12 @@ from albumml.evaluation.metrics import (
 
 __all__ = [
     "Metrics",
+    "MistakeCloseness",
     "evaluate",
     "evaluate_with_baselines",
     "frequency_baseline",
     "micro_ap",
+    "mistake_closeness",
     "multi_hot",
     "random_baseline",
     "semantic_closeness",

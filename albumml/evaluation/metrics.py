@@ -136,3 +136,42 @@ def semantic_closeness(predicted: np.ndarray, truth: np.ndarray, label_vectors: 
     if not per_album:
         raise EvaluationError("no album has any true mood: nothing to compare")
     return float(np.mean(per_album))
+
+
+@dataclass(frozen=True)
+class MistakeCloseness:
+    """How near, in the label space, wrong guesses land to an album's true moods: the mean cosine between each
+    wrong mood among a scorer's top k and the nearest true mood of its album, and the same for a wrong mood drawn
+    at random (`chance`). The study's claim is that label-space models err towards related moods."""
+
+    mean: float
+    chance: float
+    mistakes: int
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float64)
+    return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+
+
+def mistake_closeness(scores: np.ndarray, truth: np.ndarray, label_vectors: np.ndarray, k: int = 5) -> MistakeCloseness:
+    """The closeness of the top-k mistakes of `scores` (albums x moods) to each album's true moods."""
+    labels = _unit_rows(label_vectors)
+    similarity = labels @ labels.T  # mood x mood cosines
+    truth = np.asarray(truth, dtype=bool)
+    scores = np.asarray(scores, dtype=np.float64)
+    k = max(1, min(k, truth.shape[1]))
+    picked: list[float] = []
+    chance: list[float] = []
+    for row in range(truth.shape[0]):
+        true = truth[row]
+        if not true.any() or true.all():
+            continue
+        nearest_true = similarity[:, true].max(axis=1)  # each mood's cosine to this album's nearest true mood
+        top = np.argsort(-scores[row], kind="stable")[:k]
+        picked.extend(nearest_true[top[~true[top]]])
+        chance.append(float(nearest_true[~true].mean()))
+    if not chance:
+        raise EvaluationError("no album has both true and untrue moods: no mistake to measure")
+    mean = float(np.mean(picked)) if picked else float("nan")
+    return MistakeCloseness(mean, float(np.mean(chance)), len(picked))

@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from albumml.errors import ImageInputError, ModelError
 from albumml.models.backbones import Backbone, backbone_skeleton
-from albumml.models.calibration import ReadBack
+from albumml.models.calibration import AnyReadBack, read_back_from_arrays
 from albumml.models.features import decode_cover
 from albumml.models.heads import MoodHead, Variant, metadata_features, mood_scores
 
@@ -37,7 +37,7 @@ class MoodModel:
     vocabulary: list[str]
     genres: list[str]
     label_vectors: torch.Tensor | None = None
-    read_back: ReadBack | None = None
+    read_back: AnyReadBack | None = None
     hidden: tuple[int, ...] = (512,)
     dropout: float = 0.5
 
@@ -76,7 +76,9 @@ class MoodModel:
         metadata = metadata.to(self.device) if metadata is not None else None
         outputs = self.head(features.to(self.device).float(), metadata)
         scores = mood_scores(self.variant, outputs, self.label_vectors).float().cpu().numpy()
-        return self.read_back(scores) if self.read_back is not None else scores
+        if self.read_back is None:
+            return scores
+        return self.read_back(outputs.float().cpu().numpy(), scores)
 
     @torch.no_grad()
     def features(self, images: Sequence[Image.Image]) -> torch.Tensor:
@@ -181,7 +183,7 @@ def _model_of(payload: dict[str, Any]) -> MoodModel:
         vocabulary=[str(mood) for mood in payload["vocabulary"]],
         genres=[str(genre) for genre in payload["genres"]],
         label_vectors=payload["label_vectors"],
-        read_back=ReadBack.from_arrays({k: v.numpy() for k, v in read_back.items()}) if read_back else None,
+        read_back=read_back_from_arrays({k: v.numpy() for k, v in read_back.items()}) if read_back else None,
         hidden=tuple(payload["hidden"]),
         dropout=payload["dropout"],
     )

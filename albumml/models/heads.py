@@ -6,7 +6,7 @@ Each hidden layer is the study's FC block: Linear, ReLU, BatchNorm, Dropout(0.5)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from itertools import pairwise
 
 import torch
@@ -31,6 +31,21 @@ class Variant(IntEnum):
     def regresses_embeddings(self) -> bool:
         """Whether the head predicts a point in the label-embedding space (cosine loss)."""
         return self in (Variant.EMBEDDING, Variant.EMBEDDING_WITH_METADATA)
+
+
+class TargetWeighting(StrEnum):
+    """How models 3-4 weight an album's moods into their target point."""
+
+    FIRST_K = "first_k"  # the study's: the mean of the first k moods in the site's order
+    PAGE_ORDER = "page_order"  # every mood, the i-th (from 0) weighted 1 / (i + 1): the page lists the strongest first
+
+
+def position_weights(width: int, k: int, weighting: TargetWeighting) -> torch.Tensor:
+    """The weight of each page position (0 .. width-1) in an album's target point."""
+    positions = torch.arange(width, dtype=torch.float32)
+    if weighting == TargetWeighting.PAGE_ORDER:
+        return 1.0 / (positions + 1.0)
+    return (positions < k).float()
 
 
 def fc_block(inputs: int, outputs: int, dropout: float = 0.5) -> nn.Sequential:
@@ -69,15 +84,21 @@ class MoodHead(nn.Module):
         return self.out(self.blocks(features))
 
 
-def target_points(ordered_moods: torch.Tensor, label_vectors: torch.Tensor, k: int = 5) -> torch.Tensor:
-    """The mean label vector of each album's first k moods in the site's order (the study's regression target).
+def target_points(
+    ordered_moods: torch.Tensor,
+    label_vectors: torch.Tensor,
+    k: int = 5,
+    weighting: TargetWeighting = TargetWeighting.FIRST_K,
+) -> torch.Tensor:
+    """Each album's regression target, unit length: the mean label vector of its first k moods in the site's order
+    (the study's), or of all its moods weighted by page position.
 
     `ordered_moods` holds vocabulary indices in site order, padded with -1.
     """
-    first = ordered_moods[:, :k]
-    valid = (first >= 0).unsqueeze(-1).float()
-    vectors = label_vectors[first.clamp(min=0)] * valid
-    mean = vectors.sum(dim=1) / valid.sum(dim=1).clamp(min=1.0)
+    weights = position_weights(ordered_moods.shape[1], k, weighting).to(label_vectors.device, label_vectors.dtype)
+    valid = (ordered_moods >= 0).to(label_vectors.dtype) * weights
+    vectors = label_vectors[ordered_moods.clamp(min=0)] * valid.unsqueeze(-1)
+    mean = vectors.sum(dim=1) / valid.sum(dim=1, keepdim=True).clamp(min=1e-12)
     return functional.normalize(mean, dim=1)
 
 

@@ -96,6 +96,8 @@ log_finetune_epoch = epoch_logger(
 def log_outcome(trained: Trained, report: Callable[[Path, dict[str, Path]], Path] | None = None) -> str:
     """Test metrics, the evaluation table, plots, the HTML report and the pyfunc model; returns the model's URI."""
     evaluation, state = trained.outcome.evaluation, trained.head_state
+    if trained.model.read_back is not None:  # models 3-4: the read-back validation chose
+        mlflow.log_param("read_back", trained.model.read_back.describe())
     mlflow.log_metrics(
         {
             **evaluation.flat(),

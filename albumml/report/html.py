@@ -92,6 +92,14 @@ def _metrics_table(content: ReportContent) -> str:
             f'<tr><td>semantic_closeness</td><td class="n">{evaluation.semantic_closeness:.4f}</td>'
             "<td></td><td></td>" + "<td></td>" * len(anchors) + "<td></td></tr>"
         )
+    if evaluation.mistakes is not None:
+        mistakes = evaluation.mistakes
+        rows.append(
+            f'<tr><td>mistake_closeness</td><td class="n">{mistakes.model:.4f}</td>'
+            f'<td class="n">{mistakes.label_frequency:.4f}</td><td class="n">{mistakes.chance:.4f}</td>'
+            + "<td></td>" * len(anchors)
+            + "<td></td></tr>"
+        )
     verdicts = "".join(f'<p class="lose">{for_html(line)}</p>' for line in evaluation.verdicts())
     return f"<table>{header}{''.join(rows)}</table>{verdicts}"
 

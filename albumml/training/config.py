@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from albumml.config import Settings, field_problems
 from albumml.errors import ConfigError
-from albumml.models.heads import Variant
+from albumml.models.heads import TargetWeighting, Variant
 
 
 class TrainConfig(BaseModel):
@@ -34,6 +34,10 @@ class TrainConfig(BaseModel):
     hidden: tuple[Annotated[int, Field(ge=1)], ...] = Field((512,), description="Widths of the FC blocks.")
     dropout: float = Field(0.5, ge=0, lt=1)
     first_k: int = Field(5, ge=1, description="Models 3-4 regress the mean vector of an album's first k moods.")
+    target_weighting: TargetWeighting = Field(
+        TargetWeighting.FIRST_K,
+        description="Models 3-4: the first k moods alike (the study's), or every mood weighted 1/(i+1) by page order.",
+    )
     patience: int = Field(8, ge=1, description="Stop after this many epochs without a better validation micro AP.")
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -48,6 +52,8 @@ class TrainConfig(BaseModel):
         ignored = {"epochs", "device", "amp", "loader_workers", "report"}
         if not self.finetune_epochs:
             ignored |= {"finetune_epochs", "finetune_lr"}
+        if self.target_weighting == TargetWeighting.FIRST_K:  # runs from before the choice existed keep their key
+            ignored.add("target_weighting")
         recipe = self.model_dump(mode="json", exclude=ignored)
         return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 

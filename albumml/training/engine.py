@@ -18,7 +18,7 @@ from torch import nn
 from albumml.evaluation import evaluate as evaluate_scores
 from albumml.models.calibration import standardiser
 from albumml.models.fitting import HeadData, loss_of, predict_scores
-from albumml.models.heads import MoodHead
+from albumml.models.heads import MoodHead, TargetWeighting
 from albumml.training.records import EpochRecord
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ def train_one_epoch(
     batch_size: int,
     label_vectors: torch.Tensor | None = None,
     k: int = 5,
+    weighting: TargetWeighting = TargetWeighting.FIRST_K,
     generator: torch.Generator | None = None,
 ) -> float:
     """One pass over `data` in shuffled batches (a last batch of one is skipped); returns the mean loss."""
@@ -50,7 +51,7 @@ def train_one_epoch(
         if len(rows) < 2:
             continue
         optimizer.zero_grad()
-        loss = loss_of(head, data, rows, label_vectors, k)
+        loss = loss_of(head, data, rows, label_vectors, k, weighting)
         loss.backward()
         optimizer.step()
         total, batches = total + loss.item(), batches + 1
@@ -68,7 +69,7 @@ def evaluate(
     """Micro AP of the head on `data`; with `train`, cosines (models 3-4) are first standardised against it."""
     scores = raw_scores(head, data, label_vectors)
     if label_vectors is not None and train is not None:
-        scores = standardiser(raw_scores(head, train, label_vectors), train.truth.cpu())(scores)
+        scores = standardiser(raw_scores(head, train, label_vectors), train.truth.cpu()).from_cosines(scores)
     return evaluate_scores(data.truth.cpu().numpy(), scores).micro_ap
 
 

@@ -144,7 +144,9 @@ def finetune(
                 features = extractor(images.to(device))
                 metadata = train.metadata[rows] if train.metadata is not None else None
                 batch = HeadData(features.float(), train.truth[rows], train.ordered_moods[rows], metadata)
-                loss = loss_of(head, batch, torch.arange(len(rows)), label_vectors, config.first_k)
+                loss = loss_of(
+                    head, batch, torch.arange(len(rows)), label_vectors, config.first_k, config.target_weighting
+                )
             loss.backward()
             optimizer.step()
             total, batches = total + loss.item(), batches + 1

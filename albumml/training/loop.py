@@ -16,14 +16,14 @@ import numpy as np
 import torch
 
 from albumml.dataset import load_snapshot
-from albumml.errors import TrainingError
+from albumml.errors import LabelEmbeddingError, TrainingError
 from albumml.evaluation import frequency_baseline, random_baseline
 from albumml.labels import cached_embeddings
 from albumml.models.backbones import Backbone, load_backbone
 from albumml.models.bundle import MoodModel
-from albumml.models.calibration import fit_read_back
+from albumml.models.calibration import LabelSpaceSplit, fit_read_back
 from albumml.models.features import decode_cover, feature_key
-from albumml.models.fitting import HeadData
+from albumml.models.fitting import HeadData, predicted_points
 from albumml.models.heads import MoodHead
 from albumml.models.pyfunc import cover_bytes
 from albumml.storage import Store
@@ -87,6 +87,16 @@ def load_data(store: Store, config: TrainConfig, device: str, progress: Progress
     if progress.covers_total is not None:
         progress.covers_total(snapshot.manifest["cover_key"].nunique())
     return backbone, prepare(store, snapshot, backbone, device=device, progress=progress.covers)
+
+
+def mood_vectors_for(store: Store, config: TrainConfig, vocabulary: list[str]) -> np.ndarray | None:
+    """The moods' label vectors for measuring how close any model's mistakes land; None (logged) when the label
+    embeddings cannot be had, since models 1-2 train without them."""
+    try:
+        return cached_embeddings(store, vocabulary, config.labels).vectors
+    except LabelEmbeddingError as error:
+        log.warning("mistake closeness not measured: %s", error)
+        return None
 
 
 def label_vectors_for(store: Store, config: TrainConfig, vocabulary: list[str]) -> torch.Tensor | None:
@@ -177,6 +187,7 @@ def fit(session: Session, progress: Progress) -> bool:
                 batch_size=config.batch_size,
                 label_vectors=label_vectors,
                 k=config.first_k,
+                weighting=config.target_weighting,
                 generator=generator,
             )
         return loss, evaluate(head, splits["validation"], label_vectors, train=splits["train"])
@@ -196,6 +207,12 @@ def cover_keys_of(store: Store, config: TrainConfig, data: TrainingData) -> dict
     return {split: [cover_of[album] for album in albums] for split, albums in data.album_ids.items()}
 
 
+def label_space_split(head: MoodHead, data: HeadData, label_vectors: torch.Tensor) -> LabelSpaceSplit:
+    """A split's predicted points, their cosines to each mood and its true moods, as numpy arrays."""
+    points = predicted_points(head, data).float().cpu().numpy()
+    return LabelSpaceSplit(points, raw_scores(head, data, label_vectors), data.truth.cpu().numpy())
+
+
 def finish_model(
     backbone: Backbone,
     head: MoodHead,
@@ -208,11 +225,9 @@ def finish_model(
     read_back = None
     if label_vectors is not None:
         read_back = fit_read_back(
-            raw_scores(head, splits["train"], label_vectors),
-            splits["train"].truth.cpu().numpy(),
-            raw_scores(head, splits["validation"], label_vectors),
-            splits["validation"].truth.cpu().numpy(),
+            *(label_space_split(head, splits[name], label_vectors) for name in ("train", "validation"))
         )
+        log.info("read-back chosen on validation: %s", read_back.describe())
     return MoodModel(
         backbone=backbone,
         head=head.eval(),
@@ -240,12 +255,14 @@ def test_evaluation(
     data: TrainingData,
     seed: int,
     anchors: tuple[AnchorFigures, ...] = (),
+    mood_vectors: np.ndarray | None = None,
 ) -> TestOutcome:
-    """Phase 5: the test split beside the baselines and anchors (semantic closeness for models 3-4)."""
+    """Phase 5: the test split beside the baselines and anchors; with the moods' label vectors (the model's own for
+    models 3-4, else `mood_vectors`), how close its mistakes land (and semantic closeness for models 3-4)."""
     test = splits["test"]
     truth, train_truth = test.truth.cpu().numpy(), splits["train"].truth.cpu().numpy()
     scores = model.scores_from_features(test.features, test.metadata)
-    points = label_vectors = None
+    points, label_vectors = None, mood_vectors
     if model.label_vectors is not None:
         with torch.no_grad():
             points = model.head.eval()(test.features, test.metadata).float().cpu().numpy()
@@ -340,6 +357,9 @@ def run_session(session: Session, progress: Progress) -> Trained:
     model = finish_model(backbone, session.head, config, session.data, splits, session.label_vectors)
     # the anchors stand on the frozen backbone's features, as the head did before any fine-tuning
     anchors = shared_anchors(store, anchor_path(config.snapshot_id, feature_key(session.backbone)), session.splits)
-    outcome = test_evaluation(model, splits, session.data, config.seed, anchors)
+    mood_vectors = (
+        None if session.label_vectors is not None else mood_vectors_for(store, config, session.data.vocabulary)
+    )
+    outcome = test_evaluation(model, splits, session.data, config.seed, anchors, mood_vectors)
     example = example_cover(store, session.data.example_cover)
     return Trained(model, outcome, session.head_state, stopped_early, example)

@@ -10,7 +10,15 @@ import numpy as np
 
 from albumml.dataset.snapshot import Snapshot
 from albumml.errors import SnapshotError
-from albumml.evaluation import Metrics, evaluate, evaluate_with_baselines, multi_hot, semantic_closeness
+from albumml.evaluation import (
+    Metrics,
+    evaluate,
+    evaluate_with_baselines,
+    frequency_baseline,
+    mistake_closeness,
+    multi_hot,
+    semantic_closeness,
+)
 from albumml.evaluation.anchors import ANCHOR_KEYS, Split, fit_anchors
 from albumml.models.bundle import MoodModel
 from albumml.models.features import feature_key
@@ -74,6 +82,16 @@ def shared_anchors(store: Store, path: str, splits: dict[str, HeadData]) -> tupl
 
 
 @dataclass(frozen=True)
+class MistakeFigures:
+    """How close the top-5 mistakes of the model and of label frequency land to the true moods in the label space,
+    beside a random wrong mood's closeness (the study's claim: label-space models err towards related moods)."""
+
+    model: float
+    label_frequency: float
+    chance: float
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """A model's metrics on one split beside the label-frequency and random baselines."""
 
@@ -84,6 +102,7 @@ class Evaluation:
     semantic_closeness: float | None = None
     skipped_covers: int = 0
     anchors: tuple[AnchorFigures, ...] = ()
+    mistakes: MistakeFigures | None = None
 
     def verdicts(self) -> list[str]:
         """One plain line per anchor the model does not beat on test micro AP."""
@@ -110,6 +129,10 @@ class Evaluation:
             figures.update({f"{prefix}{who}_{name}": value for name, value in metrics.as_dict().items()})
         if self.semantic_closeness is not None:
             figures[f"{prefix}{self.split}_semantic_closeness"] = self.semantic_closeness
+        if self.mistakes is not None:
+            figures[f"{prefix}{self.split}_mistake_closeness"] = self.mistakes.model
+            figures[f"{prefix}baseline_frequency_mistake_closeness"] = self.mistakes.label_frequency
+            figures[f"{prefix}baseline_random_mistake_closeness"] = self.mistakes.chance
         return figures
 
     def table(self) -> list[tuple[str, ...]]:
@@ -129,6 +152,17 @@ class Evaluation:
             rows.append(
                 ("semantic_closeness", f"{self.semantic_closeness:.4f}", "-", "-", *("-" for _ in self.anchors))
             )
+        if self.mistakes is not None:
+            mistakes = self.mistakes
+            rows.append(
+                (
+                    "mistake_closeness",
+                    f"{mistakes.model:.4f}",
+                    f"{mistakes.label_frequency:.4f}",
+                    f"{mistakes.chance:.4f}",
+                    *("-" for _ in self.anchors),
+                )
+            )
         return rows
 
     def as_dict(self) -> dict[str, Any]:
@@ -140,6 +174,7 @@ class Evaluation:
             "random": self.random.as_dict(),
             "semantic_closeness": self.semantic_closeness,
             "skipped_covers": self.skipped_covers,
+            "mistake_closeness": asdict(self.mistakes) if self.mistakes is not None else None,
             "anchors": [
                 {
                     "name": a.name,
@@ -164,13 +199,19 @@ def evaluation_of(
     seed: int = 0,
     anchors: tuple[AnchorFigures, ...] = (),
 ) -> Evaluation:
-    """Metrics of `scores` on `truth` beside both baselines (and semantic closeness for label-space points)."""
+    """Metrics of `scores` on `truth` beside both baselines; with label vectors, how close the mistakes land (and,
+    for label-space points, semantic closeness)."""
     figures = evaluate_with_baselines(truth, scores, train_truth, seed=seed)
     closeness = (
         semantic_closeness(points, truth, label_vectors) if points is not None and label_vectors is not None else None
     )
+    mistakes = None
+    if label_vectors is not None:
+        model = mistake_closeness(scores, truth, label_vectors)
+        frequency = mistake_closeness(frequency_baseline(train_truth, len(truth)), truth, label_vectors)
+        mistakes = MistakeFigures(model.mean, frequency.mean, model.chance)
     return Evaluation(
-        split, figures["model"], figures["label_frequency"], figures["random"], closeness, skipped, anchors
+        split, figures["model"], figures["label_frequency"], figures["random"], closeness, skipped, anchors, mistakes
     )
 
 

@@ -7,7 +7,14 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from albumml.errors import EvaluationError
-from albumml.evaluation import evaluate, evaluate_with_baselines, frequency_baseline, multi_hot, semantic_closeness
+from albumml.evaluation import (
+    evaluate,
+    evaluate_with_baselines,
+    frequency_baseline,
+    mistake_closeness,
+    multi_hot,
+    semantic_closeness,
+)
 
 VOCABULARY = ["Brash", "Literate", "Rustic", "Wistful"]
 
@@ -82,3 +89,22 @@ def test_semantic_closeness_is_the_mean_cosine_to_true_moods() -> None:
 def test_incomparable_inputs_are_clear_errors(truth: np.ndarray, scores: np.ndarray, message: str) -> None:
     with pytest.raises(EvaluationError, match=message):
         evaluate(truth, scores)
+
+
+def test_mistake_closeness_measures_how_near_wrong_picks_land() -> None:
+    # moods 0 and 1 are near each other, 2 and 3 are far from both
+    vectors = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
+    truth = np.array([[True, False, False, False], [True, False, False, False]])
+    near = np.array([[0.9, 0.8, 0.1, 0.0], [0.9, 0.8, 0.1, 0.0]])  # top 2: the true mood, then its neighbour
+    far = np.array([[0.9, 0.1, 0.8, 0.0], [0.9, 0.0, 0.1, 0.8]])  # top 2: the true mood, then a far one
+    close, distant = mistake_closeness(near, truth, vectors, k=2), mistake_closeness(far, truth, vectors, k=2)
+    assert close.mean == pytest.approx(0.8) and close.mistakes == 2
+    assert distant.mean == pytest.approx(0.0)
+    # a random wrong mood: the mean over moods 1-3 of their cosine to mood 0
+    assert close.chance == pytest.approx((0.8 + 0.0 + 0.0) / 3) == distant.chance
+
+
+def test_mistake_closeness_needs_an_album_with_a_mistake_to_make() -> None:
+    vectors = np.eye(3)
+    with pytest.raises(EvaluationError, match="no mistake"):
+        mistake_closeness(np.ones((2, 3)), np.ones((2, 3), dtype=bool), vectors)

@@ -8,7 +8,7 @@ import torch
 
 from albumml.evaluation import evaluate, frequency_baseline
 from albumml.models.fitting import HeadData, predict_scores
-from albumml.models.heads import MoodHead, Variant, fc_block, metadata_features, target_points
+from albumml.models.heads import MoodHead, TargetWeighting, Variant, fc_block, metadata_features, target_points
 from tests.support.fitting import fit_head
 
 MOODS, FEATURES, GENRES = 16, 48, ["Pop/Rock", "Jazz", "Folk"]
@@ -82,6 +82,17 @@ def test_target_points_average_the_first_k_moods_in_site_order() -> None:
     targets = target_points(ordered, vectors, k=2)
     assert torch.allclose(targets[0], torch.tensor([1.0, 0, 1.0, 0]) / 2**0.5)
     assert torch.allclose(targets[1], torch.tensor([0, 1.0, 0, 0]))
+
+
+def test_page_order_targets_weight_every_mood_by_its_position() -> None:
+    vectors = torch.eye(4)
+    ordered = torch.tensor([[2, 0, 3, -1], [1, -1, -1, -1]])
+    targets = target_points(ordered, vectors, k=1, weighting=TargetWeighting.PAGE_ORDER)
+    expected = torch.tensor([1 / 2, 0, 1.0, 1 / 3])  # mood 2 first (1), mood 0 second (1/2), mood 3 third (1/3)
+    assert torch.allclose(targets[0], expected / expected.norm())
+    assert torch.allclose(targets[1], torch.tensor([0, 1.0, 0, 0]))
+    # k plays no part in page order, and the padding never counts
+    assert torch.allclose(targets, target_points(ordered, vectors, k=3, weighting=TargetWeighting.PAGE_ORDER))
 
 
 def test_metadata_variants_refuse_to_run_without_metadata() -> None:
