@@ -6,13 +6,13 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from rich.progress import TextColumn
 
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table, print_json, progress_bar
 from albumml.errors import ConfigError, TrainingError
+from albumml.models.targets import TargetWeighting
 from albumml.textsafe import for_rich, for_terminal
 
 if TYPE_CHECKING:
@@ -96,11 +96,8 @@ def train(
     dropout: Annotated[float | None, typer.Option(min=0, max=0.99)] = None,
     first_k: Annotated[int | None, typer.Option(min=1, help="Models 3-4: mean of the first k moods.")] = None,
     target_weighting: Annotated[
-        str | None,
-        typer.Option(
-            click_type=click.Choice(["first_k", "page_order"]),
-            help="Models 3-4: the first k moods alike, or every mood weighted by page order.",
-        ),
+        TargetWeighting | None,
+        typer.Option(help="Models 3-4: the first k moods alike, or every mood weighted by page order."),
     ] = None,
     patience: Annotated[
         int | None, typer.Option(min=1, help="Early stop after this many epochs without improvement.")

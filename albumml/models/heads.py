@@ -6,12 +6,14 @@ Each hidden layer is the study's FC block: Linear, ReLU, BatchNorm, Dropout(0.5)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 from itertools import pairwise
 
 import torch
 from torch import nn
 from torch.nn import functional
+
+from albumml.models.targets import TargetWeighting
 
 
 class Variant(IntEnum):
@@ -31,13 +33,6 @@ class Variant(IntEnum):
     def regresses_embeddings(self) -> bool:
         """Whether the head predicts a point in the label-embedding space (cosine loss)."""
         return self in (Variant.EMBEDDING, Variant.EMBEDDING_WITH_METADATA)
-
-
-class TargetWeighting(StrEnum):
-    """How models 3-4 weight an album's moods into their target point."""
-
-    FIRST_K = "first_k"  # the study's: the mean of the first k moods in the site's order
-    PAGE_ORDER = "page_order"  # every mood, the i-th (from 0) weighted 1 / (i + 1): the page lists the strongest first
 
 
 def position_weights(width: int, k: int, weighting: TargetWeighting) -> torch.Tensor:
