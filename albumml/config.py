@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     train_epochs: int | None = Field(
         None, ge=1, description="This deployment's epoch budget when a run gives none; else TrainConfig's."
     )
+    sweep_trials: int = Field(
+        20, ge=1, le=10_000, description="Trials a variant's hyper-parameter sweep may spend (finished ones count)."
+    )
+    sweep_timeout_s: float = Field(
+        900.0, gt=0, description="Seconds one variant's sweep may run before it settles on its best trial so far."
+    )
     model_name: str = Field("album-mood", description="Registered model name in the MLflow registry.")
     gate_baseline_margin: float = Field(
         0.01,

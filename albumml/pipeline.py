@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # training pulls in torch: a crawl or a snapshot must not pay
     from albumml.registry.training_run import TrainResult
     from albumml.training.config import TrainConfig
     from albumml.training.loop import Progress
+    from albumml.training.sweep import SweepBudget, SweepOutcome
 
 log = logging.getLogger(__name__)
 
@@ -332,3 +333,49 @@ def train(
     from albumml.report.build import run_report
 
     return training_run.train(settings, config, resume=resume, progress=progress, report=run_report)
+
+
+def sweep_budget(settings: Settings, trials: int | None = None, timeout_s: float | None = None) -> SweepBudget:
+    """A sweep's budget: what the caller gave, else the settings'."""
+    from albumml.training.sweep import SweepBudget
+
+    return SweepBudget(trials or settings.sweep_trials, timeout_s or settings.sweep_timeout_s)
+
+
+@dataclass
+class Swept:
+    """A sweep and the run retrained from its best trial."""
+
+    sweep: SweepOutcome
+    sweep_run_id: str
+    result: TrainResult | None
+
+
+def sweep(
+    settings: Settings,
+    config: TrainConfig,
+    budget: SweepBudget,
+    *,
+    retrain: bool = True,
+    progress: Progress | None = None,
+    on_trial: Any = (),
+) -> Swept:
+    """Chooses the variant's head recipe on validation, then (with `retrain`) trains and logs the chosen recipe as
+    the variant's run, recording the sweep that chose it; the test split is read once, by that run."""
+    from albumml.registry import sweep_run
+
+    outcome, sweep_run_id = sweep_run.sweep(settings, config, budget, on_trial=on_trial, progress=progress)
+    if not retrain:
+        return Swept(outcome, sweep_run_id, None)
+    from albumml.registry import training_run
+    from albumml.report.build import run_report
+
+    result = training_run.train(
+        settings,
+        outcome.chosen,
+        resume=True,
+        progress=progress,
+        report=run_report,
+        tags=sweep_run.sweep_tags(outcome, sweep_run_id),
+    )
+    return Swept(outcome, sweep_run_id, result)

@@ -20,6 +20,7 @@ from albumml.cli import (
     sample_site,
     snapshot,
     store,
+    sweep,
     train,
 )
 from albumml.cli.console import error_console, setup_logging
@@ -41,6 +42,7 @@ app.add_typer(snapshot.app, name="snapshot")
 app.add_typer(flows.app, name="flows")
 app.add_typer(sample_site.app, name="sample-site")
 app.command("train")(train.train)
+app.command("sweep")(sweep.sweep)
 app.command("register")(models.register)
 app.command("predict")(models.predict)
 app.add_typer(models.app, name="models")

@@ -22,6 +22,15 @@ class RunTag:
     BACKBONE: Final = "backbone"
     RUN_KEY: Final = "run_key"
     TEST_MICRO_AP: Final = "test_micro_ap"
+    KIND: Final = "albumml.kind"  # "sweep" on a sweep's parent run; training runs carry none
+    SWEEP_RUN_ID: Final = "sweep.run_id"  # on a run retrained from a sweep's best trial: the sweep's parent run
+    SWEEP_STUDY: Final = "sweep.study"
+    SWEEP_BEST_PARAMS: Final = "sweep.best_params"
+    SWEEP_SEARCH_SPACE: Final = "sweep.search_space"
+
+
+SWEEP_KIND: Final = "sweep"
+SWEEP_ARTIFACT: Final = "sweep.json"  # the study's trials, search space and best parameters
 
 
 class VersionTag:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -131,8 +131,10 @@ def train(
     resume: bool = False,
     progress: Progress | None = None,
     report: RunReporter | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> TrainResult:
-    """Trains one model variant on a snapshot, logs it to MLflow and returns how it did on the test split."""
+    """Trains one model variant on a snapshot, logs it to MLflow (with any extra `tags`) and returns how it did on
+    the test split."""
     progress = replace(progress or Progress(), record_epoch=log_epoch, record_finetune_epoch=log_finetune_epoch)
     store = open_store(settings)
     session = start_session(store, config, resume=resume, progress=progress)
@@ -146,6 +148,7 @@ def train(
                     RunTag.VARIANT: str(int(config.variant)),
                     RunTag.BACKBONE: config.backbone,
                     RunTag.RUN_KEY: config.run_key(),
+                    **(tags or {}),
                 }
             )
         session.tracking_run_id = run_id

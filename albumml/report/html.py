@@ -92,6 +92,15 @@ def _metrics_table(content: ReportContent) -> str:
             f'<tr><td>semantic_closeness</td><td class="n">{evaluation.semantic_closeness:.4f}</td>'
             "<td></td><td></td>" + "<td></td>" * len(anchors) + "<td></td></tr>"
         )
+    if evaluation.beyond:
+        rows.append(
+            "<tr><td>model &minus; anchor micro_ap (95% CI)</td><td></td><td></td><td></td>"
+            + "".join(
+                f'<td class="n">{for_html(evaluation.beyond[a.key].text()) if a.key in evaluation.beyond else ""}</td>'
+                for a in anchors
+            )
+            + "<td></td></tr>"
+        )
     if evaluation.mistakes is not None:
         mistakes = evaluation.mistakes
         rows.append(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from albumml.evaluation import (
     semantic_closeness,
 )
 from albumml.evaluation.anchors import ANCHOR_KEYS, Split, fit_anchors
+from albumml.evaluation.bootstrap import Difference, paired_bootstrap
 from albumml.models.bundle import MoodModel
 from albumml.models.features import feature_key
 from albumml.models.fitting import HeadData
@@ -36,6 +38,9 @@ class AnchorFigures:
     choice: str
     validation_micro_ap: float
     metrics: Metrics
+    # its scores of the test albums (in the splits' order), for paired comparisons; None in figures read back
+    # from a store that kept none
+    scores: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -51,7 +56,9 @@ def anchors_on(splits: dict[str, HeadData]) -> tuple[AnchorFigures, ...]:
 
     test = split("test")
     return tuple(
-        AnchorFigures(anchor.name, anchor.choice, anchor.validation_micro_ap, evaluate(test.truth, anchor.scores))
+        AnchorFigures(
+            anchor.name, anchor.choice, anchor.validation_micro_ap, evaluate(test.truth, anchor.scores), anchor.scores
+        )
         for anchor in fit_anchors(split("train"), split("validation"), test.features)
     )
 
@@ -61,12 +68,27 @@ def anchor_path(snapshot_id: str, features: str) -> str:
     return f"anchors/{snapshot_id}/{features}.json"
 
 
+def scores_path(path: str) -> str:
+    """Where the anchors' test scores are kept, beside their figures."""
+    return path.removesuffix(".json") + ".scores.npz"
+
+
 def cached_anchors(store: Store, path: str) -> tuple[AnchorFigures, ...]:
-    """The anchors stored at `path`; none when they were never fitted."""
+    """The anchors stored at `path` (with their test scores where kept); none when they were never fitted."""
     if not store.has_object(path):
         return ()
+    scores: dict[str, np.ndarray] = {}
+    if store.has_object(scores_path(path)):
+        with np.load(io.BytesIO(store.get_object(scores_path(path))), allow_pickle=False) as arrays:
+            scores = {name: arrays[name] for name in arrays.files}
     return tuple(
-        AnchorFigures(item["name"], item["choice"], item["validation_micro_ap"], Metrics(**item["metrics"]))
+        AnchorFigures(
+            item["name"],
+            item["choice"],
+            item["validation_micro_ap"],
+            Metrics(**item["metrics"]),
+            scores.get(ANCHOR_KEYS[item["name"]]),
+        )
         for item in json.loads(store.get_object(path))
     )
 
@@ -77,7 +99,14 @@ def shared_anchors(store: Store, path: str, splits: dict[str, HeadData]) -> tupl
     if found:
         return found
     fitted = anchors_on(splits)
-    store.put_object(path, json.dumps([asdict(anchor) for anchor in fitted]).encode())
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{a.key: a.scores for a in fitted if a.scores is not None})
+    store.put_object(scores_path(path), buffer.getvalue())  # first, so figures are never found without them
+    figures = [
+        {"name": a.name, "choice": a.choice, "validation_micro_ap": a.validation_micro_ap, "metrics": asdict(a.metrics)}
+        for a in fitted
+    ]
+    store.put_object(path, json.dumps(figures).encode())
     return fitted
 
 
@@ -103,15 +132,27 @@ class Evaluation:
     skipped_covers: int = 0
     anchors: tuple[AnchorFigures, ...] = ()
     mistakes: MistakeFigures | None = None
+    # the model's test micro AP minus each anchor's (by anchor key), with a paired bootstrap interval
+    beyond: dict[str, Difference] = field(default_factory=dict)
 
     def verdicts(self) -> list[str]:
-        """One plain line per anchor the model does not beat on test micro AP."""
-        return [
-            f"the model ({self.model.micro_ap:.4f} test micro AP) does not beat the {anchor.name} "
-            f"({anchor.metrics.micro_ap:.4f}, {anchor.choice} chosen on validation)"
-            for anchor in self.anchors
-            if self.model.micro_ap <= anchor.metrics.micro_ap
-        ]
+        """One plain line per anchor the model does not beat on test micro AP, or beats only within the noise of
+        its paired bootstrap interval."""
+        lines = []
+        for anchor in self.anchors:
+            difference = self.beyond.get(anchor.key)
+            if self.model.micro_ap <= anchor.metrics.micro_ap:
+                lines.append(
+                    f"the model ({self.model.micro_ap:.4f} test micro AP) does not beat the {anchor.name} "
+                    f"({anchor.metrics.micro_ap:.4f}, {anchor.choice} chosen on validation)"
+                )
+            elif difference is not None and not difference.sure:
+                lines.append(
+                    f"the model beats the {anchor.name} by {difference.difference:+.4f} test micro AP, but its "
+                    f"{difference.confidence:.0%} paired bootstrap interval [{difference.low:+.4f}, "
+                    f"{difference.high:+.4f}] includes no gain"
+                )
+        return lines
 
     def columns(self) -> list[str]:
         """The headers of `table()`."""
@@ -129,6 +170,10 @@ class Evaluation:
             figures.update({f"{prefix}{who}_{name}": value for name, value in metrics.as_dict().items()})
         if self.semantic_closeness is not None:
             figures[f"{prefix}{self.split}_semantic_closeness"] = self.semantic_closeness
+        for key, difference in self.beyond.items():
+            figures[f"{prefix}{self.split}_minus_{key}_micro_ap"] = difference.difference
+            figures[f"{prefix}{self.split}_minus_{key}_micro_ap_low"] = difference.low
+            figures[f"{prefix}{self.split}_minus_{key}_micro_ap_high"] = difference.high
         if self.mistakes is not None:
             figures[f"{prefix}{self.split}_mistake_closeness"] = self.mistakes.model
             figures[f"{prefix}baseline_frequency_mistake_closeness"] = self.mistakes.label_frequency
@@ -151,6 +196,16 @@ class Evaluation:
         if self.semantic_closeness is not None:
             rows.append(
                 ("semantic_closeness", f"{self.semantic_closeness:.4f}", "-", "-", *("-" for _ in self.anchors))
+            )
+        if self.beyond:
+            rows.append(
+                (
+                    "model - anchor micro_ap (95% CI)",
+                    "-",
+                    "-",
+                    "-",
+                    *(self.beyond[a.key].text() if a.key in self.beyond else "-" for a in self.anchors),
+                )
             )
         if self.mistakes is not None:
             mistakes = self.mistakes
@@ -175,6 +230,7 @@ class Evaluation:
             "semantic_closeness": self.semantic_closeness,
             "skipped_covers": self.skipped_covers,
             "mistake_closeness": asdict(self.mistakes) if self.mistakes is not None else None,
+            "beyond_anchors": {key: asdict(difference) for key, difference in self.beyond.items()},
             "anchors": [
                 {
                     "name": a.name,
@@ -210,8 +266,21 @@ def evaluation_of(
         model = mistake_closeness(scores, truth, label_vectors)
         frequency = mistake_closeness(frequency_baseline(train_truth, len(truth)), truth, label_vectors)
         mistakes = MistakeFigures(model.mean, frequency.mean, model.chance)
+    beyond = {
+        anchor.key: paired_bootstrap(truth, scores, anchor.scores, seed=seed)
+        for anchor in anchors
+        if anchor.scores is not None and anchor.scores.shape == np.shape(scores)
+    }
     return Evaluation(
-        split, figures["model"], figures["label_frequency"], figures["random"], closeness, skipped, anchors, mistakes
+        split,
+        figures["model"],
+        figures["label_frequency"],
+        figures["random"],
+        closeness,
+        skipped,
+        anchors,
+        mistakes,
+        beyond,
     )
 
 
