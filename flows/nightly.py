@@ -15,7 +15,7 @@ from pydantic import Field
 from albumml import pipeline
 from albumml.config import Settings, load_settings
 from albumml.registry.runs import attach_drift, run_links
-from albumml.training.config import resolve_train_config
+from albumml.training.config import TrainConfig, resolve_train_config
 from flows.parameters import (
     ALL_VARIANTS,
     DEFAULT_BACKBONE,
@@ -27,7 +27,16 @@ from flows.parameters import (
     ModelVariant,
     train_values,
 )
-from flows.tasks import crawl_task, drift_task, featurize_task, register_task, snapshot_task, train_variants
+from flows.tasks import (
+    crawl_task,
+    drift_task,
+    featurize_task,
+    record_sweeps,
+    register_task,
+    snapshot_task,
+    sweep_variants,
+    train_variants,
+)
 
 # The event a night emits when it completed but someone should look (the gate keeps rejecting).
 ATTENTION_EVENT = "albumml.nightly.attention"
@@ -92,6 +101,7 @@ def nightly(
     epochs: Annotated[int, Field(ge=1, le=MAX_EPOCHS)] = DEFAULT_EPOCHS,
     variants: Annotated[list[ModelVariant], Field(min_length=1)] = ALL_VARIANTS,
     compute: Compute = "local",
+    sweep: bool = False,
 ) -> dict[str, Any]:
     """Crawl -> a new snapshot only if the catalogue changed -> train the variants -> register the best.
 
@@ -103,6 +113,8 @@ def nightly(
         epochs: Epoch budget of each model (early stopping may end sooner).
         variants: Which of the study's four models to train (1 moods, 2 +metadata, 3 label space, 4 3+metadata).
         compute: Train here (ALBUMML_TRAIN_LOCAL_PARALLEL at a time), or all as AWS Batch GPU jobs at once.
+        sweep: First choose each variant's head on validation with an Optuna sweep here, on cached features
+            (ALBUMML_SWEEP_TRIALS, ALBUMML_SWEEP_TIMEOUT_S), then train the chosen recipes.
     """
     settings = load_settings()
     summary = crawl_task(site_url or settings.crawl_start_url, full_crawl)
@@ -115,13 +127,20 @@ def nightly(
         resolve_train_config(settings, outcome.snapshot_id, train_values(variant, backbone, epochs))
         for variant in dict.fromkeys(variants)
     ]
-    if compute == "local":  # Batch jobs compute what the cache lacks on their GPUs
+    if compute == "local" or sweep:  # else Batch jobs compute what the cache lacks on their GPUs
         report["features"] = featurize_task(configs[0])
         if outcome.created:
             report["drift"] = drift_task(configs[0])
+    swept: list[dict[str, Any]] = []
+    if sweep:
+        swept = sweep_variants(configs, settings.train_local_parallel)
+        configs = [TrainConfig.model_validate(chosen["config"]) for chosen in swept]
+        report["sweeps"] = swept
     limit = len(configs) if compute == "aws-batch" else settings.train_local_parallel
     trained = train_variants(configs, compute, limit)
-    if compute == "aws-batch" and outcome.created:
+    if swept:
+        record_sweeps(trained, swept)
+    if compute == "aws-batch" and outcome.created and not sweep:
         report["drift"] = drift_task(configs[0])
     best = pipeline.best_candidate(trained)
     publish_run_links(settings, trained)

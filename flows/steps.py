@@ -8,7 +8,7 @@ from prefect import flow
 from pydantic import Field
 
 from albumml.config import load_settings
-from albumml.training.config import resolve_train_config
+from albumml.training.config import TrainConfig, resolve_train_config
 from flows.parameters import (
     DEFAULT_BACKBONE,
     DEFAULT_BATCH_SIZE,
@@ -23,7 +23,15 @@ from flows.parameters import (
     ModelVariant,
     train_values,
 )
-from flows.tasks import crawl_task, register_task, snapshot_task, train_variant
+from flows.tasks import (
+    crawl_task,
+    featurize_task,
+    record_sweeps,
+    register_task,
+    snapshot_task,
+    sweep_task,
+    train_variant,
+)
 
 
 @flow(name="crawl")
@@ -58,6 +66,7 @@ def train_flow(
     seed: int = DEFAULT_SEED,
     compute: Compute = "local",
     finetune_epochs: Annotated[int, Field(ge=0)] = DEFAULT_FINETUNE_EPOCHS,
+    sweep: bool = False,
     gate: bool = False,
 ) -> dict[str, Any]:
     """Train one model variant, here or on AWS Batch; register it through the champion gate if asked.
@@ -72,6 +81,8 @@ def train_flow(
         seed: Seed of the initialisation and the batch order.
         compute: Train here, or as an AWS Batch GPU job (spot, resumable).
         finetune_epochs: Then fine-tune backbone and head together for this many epochs (GPUs); 0 skips it.
+        sweep: First choose the head's recipe on validation with an Optuna sweep here (ALBUMML_SWEEP_TRIALS,
+            ALBUMML_SWEEP_TIMEOUT_S); it replaces lr.
         gate: Run the champion gate (register; @champion only if it wins).
     """
     settings = load_settings()
@@ -79,7 +90,16 @@ def train_flow(
     given = train_values(
         model, backbone, epochs, lr=lr, batch_size=batch_size, seed=seed, finetune_epochs=finetune_epochs
     )
-    outcome = train_variant(resolve_train_config(settings, snapshot_id, given), compute)
+    config = resolve_train_config(settings, snapshot_id, given)
+    swept = None
+    if sweep:
+        featurize_task(config)
+        swept = sweep_task(config)
+        config = TrainConfig.model_validate(swept["config"])
+    outcome = train_variant(config, compute)
+    if swept is not None:
+        record_sweeps([outcome], [swept])
+        outcome["sweep"] = swept
     if gate:
         outcome["gate"] = register_task(outcome["run_id"])
     return outcome

@@ -15,6 +15,7 @@ from albumml.config import load_settings
 from albumml.dataset import SnapshotConfig
 from albumml.errors import ConfigError
 from albumml.pipeline import train as train_model
+from albumml.registry import sweep_run
 from albumml.registry.gate import register
 from albumml.registry.runs import FinishedRun, finished_run
 from albumml.training.config import TrainConfig
@@ -187,6 +188,47 @@ def train_variants(configs: list[TrainConfig], compute: str, limit: int) -> list
         futures.append(trainer.submit(config, skip_finished=True))
     wait(futures)
     return [future.result() for future in futures]
+
+
+@task(name="sweep", retries=1, retry_delay_seconds=10, retry_condition_fn=worth_retrying)
+def sweep_task(config: TrainConfig) -> dict[str, Any]:
+    """The variant's head recipe chosen on validation within the settings' budget (a retry resumes the study);
+    the chosen config and the tags its run will carry."""
+    settings = load_settings()
+    swept = pipeline.sweep(settings, config, pipeline.sweep_budget(settings), retrain=False)
+    outcome = swept.sweep
+    get_run_logger().info(
+        "model %d: best of %d trials %.4f validation micro AP (%s)",
+        config.variant,
+        len(outcome.trials),
+        outcome.best_value,
+        outcome.best_params(),
+    )
+    return {
+        "config": outcome.chosen.model_dump(mode="json"),
+        "tags": sweep_run.sweep_tags(outcome, swept.sweep_run_id),
+        "best_validation_micro_ap": outcome.best_value,
+        "trials": len(outcome.trials),
+    }
+
+
+def sweep_variants(configs: list[TrainConfig], limit: int) -> list[dict[str, Any]]:
+    """Each variant's sweep, at most `limit` at once; every sweep runs to its end before a failure is raised."""
+    futures: list[PrefectFuture[dict[str, Any]]] = []
+    for config in configs:
+        if len(futures) >= limit:
+            futures[-limit].wait()
+        futures.append(sweep_task.submit(config))
+    wait(futures)
+    return [future.result() for future in futures]
+
+
+@task(name="record-sweeps", retries=2, retry_delay_seconds=10)
+def record_sweeps(trained: list[dict[str, Any]], swept: list[dict[str, Any]]) -> None:
+    """Tags each variant's run (here or on Batch) with the sweep that chose its recipe."""
+    settings = load_settings()
+    for run, sweep in zip(trained, swept, strict=True):
+        sweep_run.tag_run(settings, run["run_id"], sweep["tags"])
 
 
 @task(name="evaluate-and-register", retries=2, retry_delay_seconds=10, retry_condition_fn=worth_retrying)

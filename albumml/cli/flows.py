@@ -37,6 +37,12 @@ def nightly(
         int | None, typer.Option(min=1, max=10_000, help="Epoch budget (ALBUMML_TRAIN_EPOCHS, else 40).")
     ] = None,
     backbone: Annotated[str | None, typer.Option(help="Backbone (ALBUMML_TRAIN_BACKBONE, else the default).")] = None,
+    sweep: Annotated[
+        bool,
+        typer.Option(
+            "--sweep", help="Choose each model's head on validation with an Optuna sweep first (ALBUMML_SWEEP_*)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the night's report as JSON.")] = False,
 ) -> None:
     """Crawl, snapshot if the catalogue changed, train the four models and run the champion gate."""
@@ -51,7 +57,13 @@ def nightly(
         chosen = canonical(resolve_backbone(settings, backbone))
     except ModelError as error:
         raise typer.BadParameter(str(error), param_hint="--backbone") from None
-    report = nightly_flow(site_url=url or "", full_crawl=full, backbone=chosen, epochs=resolve_epochs(settings, epochs))
+    report = nightly_flow(
+        site_url=url or "",
+        full_crawl=full,
+        backbone=chosen,
+        epochs=resolve_epochs(settings, epochs),
+        sweep=sweep,
+    )
     if as_json:
         print(json.dumps(report, default=str))
         return
@@ -63,10 +75,13 @@ def nightly(
                 f"{run['test_micro_ap']:.4f}",
                 f"{run['baseline_micro_ap']:.4f}",
                 f"{run['random_micro_ap']:.4f}",
+                "-" if run.get("probe_micro_ap") is None else f"{run['probe_micro_ap']:.4f}",
             )
             for run in report["trained"]
         ]
-        console.print(columns_table("models", ["model", "test micro AP", "label freq.", "random"], rows))
+        console.print(
+            columns_table("models", ["model", "test micro AP", "label freq.", "random", "linear probe"], rows)
+        )
 
 
 @app.command("setup")

@@ -12,7 +12,7 @@ from optuna_integration.mlflow import MLflowCallback
 
 from albumml.config import Settings
 from albumml.registry.schema import SWEEP_ARTIFACT, SWEEP_KIND, Metric, RunTag
-from albumml.registry.tracking import use_tracking
+from albumml.registry.tracking import client, tracking_errors, use_tracking
 from albumml.storage import open_store
 from albumml.training.config import TrainConfig
 from albumml.training.loop import Progress
@@ -70,3 +70,11 @@ def sweep_tags(outcome: SweepOutcome, sweep_run_id: str) -> dict[str, str]:
         RunTag.SWEEP_BEST_PARAMS: json.dumps(outcome.best_params(), sort_keys=True),
         RunTag.SWEEP_SEARCH_SPACE: json.dumps(outcome.search_space, sort_keys=True),
     }
+
+
+def tag_run(settings: Settings, run_id: str, tags: dict[str, str]) -> None:
+    """Records the sweep that chose a run's recipe on a run trained elsewhere (a Batch job, a flow's task)."""
+    with tracking_errors(settings, f"tagging run {run_id} with its sweep"):
+        mlflow_client = client(settings)
+        for name, value in tags.items():
+            mlflow_client.set_tag(run_id, name, value)

@@ -11,16 +11,19 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
+from mlflow import MlflowClient
 
+from albumml.registry.schema import RunTag
 from flows.nightly import ATTENTION_EVENT
 from sample_site import FAST_CRAWL_SETTINGS, Faults, change_site, generate_site, serving
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-def run_nightly(env: dict[str, str], url: str) -> subprocess.CompletedProcess[str]:
+def run_nightly(env: dict[str, str], url: str, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "albumml", "flows", "nightly", "--url", url, "--epochs", "15", "--json"],
+        [sys.executable, "-m", "albumml", "flows", "nightly", "--url", url, "--epochs", "15", "--json", *options],
         env=env,
         cwd=REPOSITORY,
         capture_output=True,
@@ -29,8 +32,8 @@ def run_nightly(env: dict[str, str], url: str) -> subprocess.CompletedProcess[st
     )
 
 
-def nightly(env: dict[str, str], url: str) -> dict:
-    done = run_nightly(env, url)
+def nightly(env: dict[str, str], url: str, *options: str) -> dict:
+    done = run_nightly(env, url, *options)
     assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -46,14 +49,19 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "ALBUMML_TRAIN_LOCAL_PARALLEL": "2",
     }
-    # a gate no challenger can pass, and an alert after the first rejection
-    rejecting = {**env, "ALBUMML_GATE_MIN_IMPROVEMENT": "1", "ALBUMML_ALERT_REJECTED_NIGHTS": "1"}
+    # a gate no challenger can pass, and an alert after the first rejection; that night sweeps each model first
+    rejecting = {
+        **env,
+        "ALBUMML_GATE_MIN_IMPROVEMENT": "1",
+        "ALBUMML_ALERT_REJECTED_NIGHTS": "1",
+        "ALBUMML_SWEEP_TRIALS": "3",
+    }
     subprocess.run([sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True)
     with serving(tmp_path / "site") as server:
         first = nightly(env, server.base_url)
         second = nightly(env, server.base_url)
         change_site(tmp_path / "site", albums=80)
-        third = nightly(rejecting, server.base_url)
+        third = nightly(rejecting, server.base_url, "--sweep")
         change_site(tmp_path / "site", albums=60, redesign=True)
         redesigned = run_nightly(env, server.base_url)
     assert first["crawl"]["albums_new"] > 300
@@ -80,6 +88,13 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
     assert "Mood drift" in third["drift"]["markdown"]
     drift_beside_reports = list((tmp_path / "home").rglob("snapshot-drift.md"))
     assert len(drift_beside_reports) == len(third["trained"]) == 4  # one per run of the third night
+    # each model's recipe was chosen by its sweep on validation, and its run names that sweep
+    assert [sweep["trials"] for sweep in third["sweeps"]] == [3, 3, 3, 3]
+    client = MlflowClient(f"sqlite:///{tmp_path / 'home' / 'mlflow.db'}")
+    for run, sweep in zip(third["trained"], third["sweeps"], strict=True):
+        tags = client.get_run(run["run_id"]).data.tags
+        assert tags[RunTag.SWEEP_RUN_ID] == sweep["tags"][RunTag.SWEEP_RUN_ID]
+        assert float(client.get_run(run["run_id"]).data.params["lr"]) == pytest.approx(sweep["config"]["lr"])
     assert not third["gate"]["promoted"]
     assert third["gate"]["rejected_in_a_row"] == 1
     attention = httpx.post(

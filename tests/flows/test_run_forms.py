@@ -94,7 +94,8 @@ def test_the_train_form_shows_every_field_with_its_default_and_submits_a_change(
         "finetune_epochs": "0",
     }
     assert {name: fields[name]["value"] for name in expected} == expected
-    assert all(fields[name]["description"] for name in [*expected, "gate"])
+    assert all(fields[name]["description"] for name in [*expected, "gate", "sweep"])
+    assert fields["sweep"]["value"] == "false"
     assert fields["model"]["choice"] and fields["backbone"]["choice"] and fields["compute"]["choice"]
     field(page, "epochs").locator("input").fill("7")
     choose(page, "backbone", "resnet50")
