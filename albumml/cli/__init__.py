@@ -10,6 +10,7 @@ from albumml import __version__
 from albumml.cli import (
     agreement,
     analysis,
+    catalogue,
     config_cmd,
     crawl,
     db,
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(db.app, name="db")
+app.add_typer(catalogue.app, name="catalogue")
 app.add_typer(store.app, name="store")
 app.add_typer(crawl.app, name="crawl")
 app.add_typer(snapshot.app, name="snapshot")

@@ -12,7 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from albumml.catalogue.records import ALBUM_ID_PATTERN, SHA256_HEX_PATTERN
+from albumml.catalogue.records import CATALOGUE_ALBUM_ID_PATTERN, SHA256_HEX_PATTERN
 from albumml.dataset.config import SnapshotConfig, split_of
 from albumml.errors import SnapshotError
 
@@ -53,7 +53,7 @@ def snapshot_schema(vocabulary: list[str], config: SnapshotConfig) -> pa.DataFra
     latest_year = datetime.now(UTC).year + 1
     return pa.DataFrameSchema(
         {
-            "album_id": pa.Column(str, pa.Check.str_matches(ALBUM_ID_PATTERN), unique=True),
+            "album_id": pa.Column(str, pa.Check.str_matches(CATALOGUE_ALBUM_ID_PATTERN), unique=True),
             "cover_key": pa.Column(str, pa.Check.str_matches(SHA256_HEX_PATTERN)),
             "moods": pa.Column(
                 object,

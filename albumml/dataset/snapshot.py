@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from albumml.catalogue import Catalogue
 from albumml.catalogue.engine import database_errors
+from albumml.catalogue.imports import IMPORTED_DESIGN
 from albumml.catalogue.models import Album, AlbumMood, Mood
 from albumml.dataset.checks import check_snapshot
 from albumml.dataset.config import SnapshotConfig, split_of
@@ -38,13 +39,17 @@ class Snapshot:
 
 
 def _eligible_albums(catalogue: Catalogue) -> list[dict[str, Any]]:
-    """Reviewed albums with a stored cover, with their moods in the site's order."""
+    """Reviewed albums (and albums a labelled-cover import brought) with a stored cover, with their moods in the
+    site's order."""
     albums: dict[str, dict[str, Any]] = {}
     query = (
         select(Album.id, Album.cover_key, Album.genres, Album.year, Mood.name)
         .join(AlbumMood, AlbumMood.album_id == Album.id)
         .join(Mood, Mood.id == AlbumMood.mood_id)
-        .where(Album.cover_key.is_not(None), Album.review_text.is_not(None), Album.review_text != "")
+        .where(
+            Album.cover_key.is_not(None),
+            or_(and_(Album.review_text.is_not(None), Album.review_text != ""), Album.page_design == IMPORTED_DESIGN),
+        )
         .order_by(Album.id, AlbumMood.position)
     )
     with database_errors(catalogue.engine), catalogue.engine.connect() as connection:
