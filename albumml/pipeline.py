@@ -26,6 +26,7 @@ from albumml.registry import champion
 from albumml.registry.schema import VersionTag
 from albumml.registry.tracking import client
 from albumml.storage import open_store
+from albumml.targets import Target, registered_name
 from albumml.urls import mask_url, web_url_problem
 
 if TYPE_CHECKING:  # training pulls in torch: a crawl or a snapshot must not pay for it at start
@@ -216,29 +217,31 @@ class SnapshotOutcome:
     snapshot_id: str
     created: bool
     albums: int
-    moods: int
+    moods: int  # labels kept: moods, or the target's
+    target: str = Target.MOODS.value
 
 
 def snapshot(settings: Settings, config: SnapshotConfig | None = None) -> SnapshotOutcome:
     """Snapshots the catalogue; the same catalogue gives the same id, which is then not written again."""
     built = build_snapshot(open_catalogue(settings), config)
     created = save_snapshot(open_store(settings), built)
-    return SnapshotOutcome(built.id, created, built.meta["albums"], built.meta["moods_kept"])
+    return SnapshotOutcome(built.id, created, built.meta["albums"], built.meta["moods_kept"], built.target.value)
 
 
 def snapshot_drift(settings: Settings, snapshot_id: str) -> DriftSummary | None:
     """The snapshot's mood drift against the current champion's snapshot; None without a champion, or when the
     champion was trained on this very snapshot."""
-    reference_id = reference_snapshot_id(settings)
+    store = open_store(settings)
+    current = load_snapshot(store, snapshot_id)
+    reference_id = reference_snapshot_id(settings, current.target)
     if not reference_id or reference_id == snapshot_id:
         return None
-    store = open_store(settings)
-    return mood_drift(load_snapshot(store, reference_id), load_snapshot(store, snapshot_id))
+    return mood_drift(load_snapshot(store, reference_id), current)
 
 
-def reference_snapshot_id(settings: Settings) -> str | None:
-    """The snapshot the current champion was trained on; None without a champion."""
-    version = champion.current_champion(client(settings), settings.model_name)
+def reference_snapshot_id(settings: Settings, target: Target = Target.MOODS) -> str | None:
+    """The snapshot the current champion (of the target's registered model) was trained on; None without one."""
+    version = champion.current_champion(client(settings), registered_name(settings.model_name, target))
     return version.tags.get(VersionTag.SNAPSHOT_ID) if version is not None else None
 
 
@@ -282,12 +285,13 @@ def feature_drift(settings: Settings, config: TrainConfig) -> FeatureShift | Non
     from albumml.models.features import extract_features
     from albumml.training.loop import store_reader
 
-    reference_id = reference_snapshot_id(settings)
+    store = open_store(settings)
+    snapshot = load_snapshot(store, config.snapshot_id)
+    reference_id = reference_snapshot_id(settings, snapshot.target)
     if not reference_id or reference_id == config.snapshot_id:
         return None
-    store = open_store(settings)
     reference = load_snapshot(store, reference_id).manifest
-    current = load_snapshot(store, config.snapshot_id).manifest
+    current = snapshot.manifest
     new = current[~current["album_id"].isin(set(reference["album_id"]))]
     if len(new) < 2 or len(reference) < 2:
         return None
@@ -312,7 +316,8 @@ def needs_training(settings: Settings, outcome: SnapshotOutcome) -> bool:
     but failed before its gate trains again; a night after a defence does not)."""
     if outcome.created:
         return True
-    judged = champion.judged_snapshot(client(settings), settings.model_name)
+    name = registered_name(settings.model_name, Target(outcome.target))
+    judged = champion.judged_snapshot(client(settings), name)
     log.info("snapshot %s unchanged; the gate last judged snapshot %s", outcome.snapshot_id, judged)
     return judged != outcome.snapshot_id
 

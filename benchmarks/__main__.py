@@ -21,6 +21,7 @@ from benchmarks import (
     bench_models,
     bench_scale,
     bench_store,
+    bench_sweep,
     bench_variants,
 )
 from benchmarks.harness import RESULTS, Figure, Report, peak_memory
@@ -32,6 +33,7 @@ STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "models": (bench_models.run, {"covers": 32, "pyfunc_requests": 3}),
     "flows": (bench_flows.run, {"albums": 120, "epochs": 2, "rounds": 1}),
     "variants": (bench_variants.run, {"albums": 80, "epochs": 2}),
+    "sweep": (bench_sweep.run, {"albums": 80, "epochs": 2, "trials": 3}),
     "scale": (bench_scale.run, {"albums": 2_000, "covers": 20}),
     "analysis": (bench_analysis.run, {"albums": 5_000, "tsne_albums": 50, "queries": 20, "baseline_queries": 5}),
 }

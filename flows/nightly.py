@@ -15,6 +15,7 @@ from pydantic import Field
 from albumml import pipeline
 from albumml.config import Settings, load_settings
 from albumml.registry.runs import attach_drift, run_links
+from albumml.targets import Target
 from albumml.training.config import TrainConfig, resolve_train_config
 from flows.parameters import (
     ALL_VARIANTS,
@@ -102,6 +103,7 @@ def nightly(
     variants: Annotated[list[ModelVariant], Field(min_length=1)] = ALL_VARIANTS,
     compute: Compute = "local",
     sweep: bool = False,
+    target: Target = Target.MOODS,
 ) -> dict[str, Any]:
     """Crawl -> a new snapshot only if the catalogue changed -> train the variants -> register the best.
 
@@ -115,10 +117,12 @@ def nightly(
         compute: Train here (ALBUMML_TRAIN_LOCAL_PARALLEL at a time), or all as AWS Batch GPU jobs at once.
         sweep: First choose each variant's head on validation with an Optuna sweep here, on cached features
             (ALBUMML_SWEEP_TRIALS, ALBUMML_SWEEP_TIMEOUT_S), then train the chosen recipes.
+        target: What the models learn: the moods (the study's), or the genres, styles or themes; each target has
+            its own registered model (album-mood, album-genre, ...).
     """
     settings = load_settings()
     summary = crawl_task(site_url or settings.crawl_start_url, full_crawl)
-    outcome = snapshot_task(min_mood_count)
+    outcome = snapshot_task(min_mood_count, target)
     report: dict[str, Any] = {"crawl": summary, "snapshot": outcome.__dict__, "trained": [], "gate": None}
     if not pipeline.needs_training(settings, outcome):
         print(f"snapshot {outcome.snapshot_id} unchanged and its champion measured: nothing retrained")

@@ -8,6 +8,7 @@ from prefect import flow
 from pydantic import Field
 
 from albumml.config import load_settings
+from albumml.targets import Target
 from albumml.training.config import TrainConfig, resolve_train_config
 from flows.parameters import (
     DEFAULT_BACKBONE,
@@ -46,13 +47,16 @@ def crawl_flow(site_url: str = "", full_crawl: bool = False) -> dict[str, Any]:
 
 
 @flow(name="snapshot")
-def snapshot_flow(min_mood_count: Annotated[int, Field(ge=1)] = DEFAULT_MIN_MOOD_COUNT) -> dict[str, Any]:
+def snapshot_flow(
+    min_mood_count: Annotated[int, Field(ge=1)] = DEFAULT_MIN_MOOD_COUNT, target: Target = Target.MOODS
+) -> dict[str, Any]:
     """Freeze the catalogue's learnable albums; the same catalogue gives the same snapshot.
 
     Args:
-        min_mood_count: Keep only moods on at least this many albums.
+        min_mood_count: Keep only labels (moods, or the target's) on at least this many albums.
+        target: What the models learn: the moods (the study's), or the genres, styles or themes.
     """
-    return snapshot_task(min_mood_count).__dict__
+    return snapshot_task(min_mood_count, target).__dict__
 
 
 @flow(name="train")
@@ -67,6 +71,7 @@ def train_flow(
     compute: Compute = "local",
     finetune_epochs: Annotated[int, Field(ge=0)] = DEFAULT_FINETUNE_EPOCHS,
     sweep: bool = False,
+    target: Target = Target.MOODS,
     gate: bool = False,
 ) -> dict[str, Any]:
     """Train one model variant, here or on AWS Batch; register it through the champion gate if asked.
@@ -83,10 +88,11 @@ def train_flow(
         finetune_epochs: Then fine-tune backbone and head together for this many epochs (GPUs); 0 skips it.
         sweep: First choose the head's recipe on validation with an Optuna sweep here (ALBUMML_SWEEP_TRIALS,
             ALBUMML_SWEEP_TIMEOUT_S); it replaces lr.
+        target: What a new snapshot (snapshot_id empty) makes the model learn: moods, genres, styles or themes.
         gate: Run the champion gate (register; @champion only if it wins).
     """
     settings = load_settings()
-    snapshot_id = snapshot_id or snapshot_task().snapshot_id
+    snapshot_id = snapshot_id or snapshot_task(target=target).snapshot_id
     given = train_values(
         model, backbone, epochs, lr=lr, batch_size=batch_size, seed=seed, finetune_epochs=finetune_epochs
     )

@@ -18,6 +18,7 @@ from albumml.pipeline import train as train_model
 from albumml.registry import sweep_run
 from albumml.registry.gate import register
 from albumml.registry.runs import FinishedRun, finished_run
+from albumml.targets import Target
 from albumml.training.config import TrainConfig
 
 BATCH_TASK_TIMEOUT_S = 13 * 3600
@@ -58,9 +59,10 @@ def crawl_task(url: str, full: bool) -> dict[str, Any]:
 
 
 @task(name="snapshot", retries=1, retry_delay_seconds=10)
-def snapshot_task(min_mood_count: int | None = None) -> pipeline.SnapshotOutcome:
-    """A snapshot of the catalogue (the same id when nothing changed); None takes SnapshotConfig's default."""
-    return pipeline.snapshot(load_settings(), SnapshotConfig.given(min_mood_count=min_mood_count))
+def snapshot_task(min_mood_count: int | None = None, target: Target = Target.MOODS) -> pipeline.SnapshotOutcome:
+    """A snapshot of the catalogue for `target` (the same id when nothing changed); None takes SnapshotConfig's
+    default."""
+    return pipeline.snapshot(load_settings(), SnapshotConfig.given(min_mood_count=min_mood_count, target=target))
 
 
 @task(name="featurize", retries=1, retry_delay_seconds=10)

@@ -13,6 +13,7 @@ ALBUM_ID_PATTERN = r"^mw\d{10}$"
 # An album a labelled-cover import brought: "lc" and ten digits, never a site id (`albumml.catalogue.imports`).
 IMPORTED_ALBUM_ID_PATTERN = r"^lc\d{10}$"
 CATALOGUE_ALBUM_ID_PATTERN = r"^(mw|lc)\d{10}$"  # any album the catalogue holds
+IMPORTED_DESIGN = "import"  # the page design an imported album carries, so snapshots and counts can tell
 MOOD_ID_PATTERN = r"^(xa|ma)\d{10}$"  # most moods are xa...; the site lists "Bouncy" as ma0000005462
 THEME_ID_PATTERN = r"^ma\d{10}$"
 SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"

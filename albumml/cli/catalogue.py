@@ -30,7 +30,7 @@ def import_covers(
     to FILE's folder, or an http(s) URL): covers are checked like crawled ones, bad rows are recorded with their
     reason and written nowhere, and the import is recorded as a crawl run. Importing an unchanged file again
     changes nothing."""
-    from albumml.catalogue.imports import check_file, import_file
+    from albumml.dataset.imports import check_file, import_file
 
     check_file(file)
     settings, catalogue, store = context.settings(), context.catalogue(), context.store()

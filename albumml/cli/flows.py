@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from albumml.cli.console import columns_table, console
+from albumml.targets import Target
 from albumml.textsafe import for_terminal
 
 app = typer.Typer(help="Run the Prefect flows in this process (deployments run the same flows on workers).")
@@ -43,6 +44,9 @@ def nightly(
             "--sweep", help="Choose each model's head on validation with an Optuna sweep first (ALBUMML_SWEEP_*)."
         ),
     ] = False,
+    target: Annotated[
+        Target, typer.Option(help="What the models learn (each target has its own registered model).")
+    ] = Target.MOODS,
     as_json: Annotated[bool, typer.Option("--json", help="Print the night's report as JSON.")] = False,
 ) -> None:
     """Crawl, snapshot if the catalogue changed, train the four models and run the champion gate."""
@@ -63,6 +67,7 @@ def nightly(
         backbone=chosen,
         epochs=resolve_epochs(settings, epochs),
         sweep=sweep,
+        target=target,
     )
     if as_json:
         print(json.dumps(report, default=str))

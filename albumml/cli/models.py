@@ -10,6 +10,7 @@ import typer
 from albumml.cli import context, params
 from albumml.cli.console import columns_table, console, print_json
 from albumml.cli.train import print_decision
+from albumml.targets import Target
 
 
 def register(
@@ -40,8 +41,13 @@ def register(
 
 def predict(
     covers: Annotated[list[Path], typer.Argument(help="Cover image files.")],
-    model: Annotated[str | None, typer.Option("--model", help="An MLflow model URI; the champion if unset.")] = None,
-    top: Annotated[int, typer.Option(min=1, help="Moods per cover.")] = 5,
+    model: Annotated[
+        str | None, typer.Option("--model", help="An MLflow model URI; the target's champion if unset.")
+    ] = None,
+    target: Annotated[
+        Target, typer.Option(help="Whose champion to ask when --model is unset: album-mood, album-genre, ...")
+    ] = Target.MOODS,
+    top: Annotated[int, typer.Option(min=1, help="Labels per cover.")] = 5,
     genres: Annotated[str, typer.Option(help="Genres for models 2 and 4, '|'-separated.")] = "",
     year: Annotated[int | None, typer.Option(help="Release year for models 2 and 4.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -59,40 +65,54 @@ def predict(
     use_tracking(context.settings())
     from albumml.registry.models import default_uri
 
-    mood_model = load_model(model or default_uri(context.settings()))
+    mood_model = load_model(model or default_uri(context.settings(), target))
     frame = pd.DataFrame(
         {"bytes": [c.read_bytes() for c in covers], "genres": [genres] * len(covers), "year": [year] * len(covers)}
     )
     if year is None:
         frame = frame.drop(columns="year")
     ranked = predict_frame(mood_model, frame, top)
+    target = mood_model.target  # "moods" (the study's), or the genres, styles or themes the model learned
+    label = target.removesuffix("s")
     if as_json:
         print_json(
             [
                 {
                     "cover": str(cover),
-                    "moods": [{"mood": r.mood, "score": r.score} for r in ranked[ranked["image"] == i].itertuples()],
+                    target: [
+                        {label: row[label], "score": row["score"]}
+                        for row in ranked[ranked["image"] == i].to_dict("records")
+                    ],
                 }
                 for i, cover in enumerate(covers)
             ]
         )
         return
     for i, cover in enumerate(covers):
-        rows = [(r.rank, r.mood, f"{r.score:.3f}") for r in ranked[ranked["image"] == i].itertuples()]
-        console.print(columns_table(str(cover), ["#", "mood", "score"], rows))
+        rows = [
+            (row["rank"], row[label], f"{row['score']:.3f}") for row in ranked[ranked["image"] == i].to_dict("records")
+        ]
+        console.print(columns_table(str(cover), ["#", label, "score"], rows))
 
 
 app = typer.Typer(help="The registered mood models.", no_args_is_help=True)
 
 
 @app.command("list")
-def list_models(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_models(
+    target: Annotated[
+        Target, typer.Option(help="Whose registered model: album-mood (moods), album-genre, ...")
+    ] = Target.MOODS,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     """Versions of the registered model with their aliases and gate figures."""
     from dataclasses import asdict
 
     from albumml.registry.versions import list_versions
+    from albumml.targets import registered_name
 
-    settings = context.settings()
+    base = context.settings()
+    settings = base.model_copy(update={"model_name": registered_name(base.model_name, target)})
     rows = [asdict(row) for row in list_versions(settings)]
     if as_json:
         print_json(rows)

@@ -9,6 +9,7 @@ import typer
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table, print_json
 from albumml.errors import SnapshotError
+from albumml.targets import Target
 from albumml.textsafe import for_rich
 
 app = typer.Typer(help="Create and inspect immutable dataset snapshots.", no_args_is_help=True)
@@ -16,18 +17,22 @@ app = typer.Typer(help="Create and inspect immutable dataset snapshots.", no_arg
 
 @app.command("create")
 def create(
+    target: Annotated[
+        Target, typer.Option(help="What the models learn: the moods (the study's), or genres, styles or themes.")
+    ] = Target.MOODS,
     min_mood_count: Annotated[
-        int | None, typer.Option(min=1, help="Keep moods on at least this many albums. [20]")
+        int | None, typer.Option(min=1, help="Keep labels (moods, or the target's) on at least this many albums. [20]")
     ] = None,
     validation_share: Annotated[float | None, typer.Option(min=0, max=0.9, help="[0.1]")] = None,
     test_share: Annotated[float | None, typer.Option(min=0.01, max=0.9, help="[0.1]")] = None,
 ) -> None:
-    """Snapshot the reviewed albums with a cover and a kept mood; the same catalogue gives the same id."""
+    """Snapshot the learnable albums (reviewed or imported) with a cover and a kept label of the target; the same
+    catalogue gives the same id."""
     from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
 
     try:
         config = SnapshotConfig.given(
-            min_mood_count=min_mood_count, validation_share=validation_share, test_share=test_share
+            target=target, min_mood_count=min_mood_count, validation_share=validation_share, test_share=test_share
         )
     except SnapshotError as error:
         raise typer.BadParameter(str(error)) from None
@@ -38,7 +43,7 @@ def create(
     console.print(
         f"snapshot [bold]{for_rich(snapshot.id)}[/] {state}: {meta['albums']:,} albums "
         f"{for_rich(meta['albums_by_split'])}, "
-        f"{meta['moods_kept']} moods kept, {meta['moods_dropped']} dropped",
+        f"{meta['moods_kept']} {target.value} kept, {meta['moods_dropped']} dropped",
         soft_wrap=True,
     )
 
@@ -54,11 +59,12 @@ def list_() -> None:
             m["albums"],
             m["albums_by_split"].get("train", 0),
             m["albums_by_split"].get("test", 0),
+            m.get("target", "moods"),
             m["moods_kept"],
         )
         for m in list_snapshots(context.store())
     ]
-    console.print(columns_table("snapshots", ["id", "albums", "train", "test", "moods"], rows))
+    console.print(columns_table("snapshots", ["id", "albums", "train", "test", "target", "labels"], rows))
 
 
 @app.command("show")
@@ -80,4 +86,9 @@ def show(
         )
     )
     top = sorted(meta["train_label_frequency"].items(), key=lambda item: -item[1])[:10]
-    console.print(columns_table("most frequent moods (train)", ["mood", "share"], [(m, f"{f:.3f}") for m, f in top]))
+    target = Target(meta.get("target", Target.MOODS))
+    console.print(
+        columns_table(
+            f"most frequent {target.value} (train)", [target.singular, "share"], [(m, f"{f:.3f}") for m, f in top]
+        )
+    )

@@ -11,7 +11,8 @@ from rich.progress import TextColumn
 
 from albumml.cli import context
 from albumml.cli.console import columns_table, console, print_json, progress_bar
-from albumml.cli.train import checked_config
+from albumml.cli.train import check_target, checked_config
+from albumml.targets import Target
 from albumml.textsafe import for_rich, for_terminal
 
 # Trials the table lists, best first (the study holds them all, as does the sweep's MLflow run).
@@ -60,6 +61,9 @@ def sweep(
         float | None, typer.Option(min=1, help="Seconds this sweep may search (ALBUMML_SWEEP_TIMEOUT_S).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seeds the sampler and every trial.")] = None,
+    target: Annotated[
+        Target | None, typer.Option(help="Check that the snapshot learns this: moods, genres, styles or themes.")
+    ] = None,
     retrain: Annotated[
         bool, typer.Option("--retrain/--no-retrain", help="Train and log the chosen recipe as the variant's run.")
     ] = True,
@@ -78,6 +82,7 @@ def sweep(
     settings = context.settings()
     given = {"variant": model, "backbone": backbone, "epochs": epochs, "seed": seed, "report": report}
     config = checked_config(settings, snapshot, given)
+    check_target(snapshot, target)
     budget = pipeline.sweep_budget(settings, trials, timeout)
     with trial_progress(progress and not as_json, budget.trials) as callbacks:
         swept = pipeline.sweep(settings, config, budget, retrain=retrain, on_trial=callbacks)

@@ -13,6 +13,7 @@ from albumml.cli import context
 from albumml.cli.console import columns_table, console, key_value_table, print_json, progress_bar
 from albumml.errors import ConfigError, TrainingError
 from albumml.models.targets import TargetWeighting
+from albumml.targets import Target
 from albumml.textsafe import for_rich, for_terminal
 
 if TYPE_CHECKING:
@@ -56,6 +57,21 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         ) from None
 
 
+def check_target(snapshot: str, target: Target | None) -> None:
+    """A usage error unless the snapshot learns `target` (None: any): a snapshot fixes what its models learn."""
+    if target is None:
+        return
+    from albumml.dataset import load_snapshot
+
+    found = load_snapshot(context.store(), snapshot).target
+    if found != target:
+        raise typer.BadParameter(
+            f"snapshot {snapshot} learns {found.value}, not {target.value}; make one with "
+            f"`albumml snapshot create --target {target.value}`",
+            param_hint="--target",
+        )
+
+
 def checked_config(settings: Settings, snapshot: str, given: dict[str, Any]) -> TrainConfig:
     """The run's TrainConfig; a value it refuses, or CUDA asked for where there is none, is a usage error."""
     from albumml.training.config import resolve_train_config
@@ -94,6 +110,9 @@ def train(
     weight_decay: Annotated[float | None, typer.Option(min=0)] = None,
     hidden: Annotated[str | None, typer.Option(help="Widths of the FC blocks, comma-separated.")] = None,
     dropout: Annotated[float | None, typer.Option(min=0, max=0.99)] = None,
+    target: Annotated[
+        Target | None, typer.Option(help="Check that the snapshot learns this: moods, genres, styles or themes.")
+    ] = None,
     first_k: Annotated[int | None, typer.Option(min=1, help="Models 3-4: mean of the first k moods.")] = None,
     target_weighting: Annotated[
         TargetWeighting | None,
@@ -164,6 +183,7 @@ def train(
             "report": report,
         }
         config = checked_config(context.settings(), snapshot, given)
+        check_target(snapshot, target)
     from albumml.pipeline import train as run_training
 
     with training_progress(progress and not as_json, config.epochs) as callbacks:
@@ -182,6 +202,7 @@ def train(
                 "best_epoch": result.best_epoch,
                 "epochs_run": result.epochs_run,
                 "stopped_early": result.stopped_early,
+                "target": result.target,
                 "resumed_from": result.resumed_from,
                 "evaluation": evaluation.as_dict(),
                 "skipped_covers": len(result.skipped_covers),
@@ -193,7 +214,8 @@ def train(
         return
     console.print(
         columns_table(
-            f"model {model} on snapshot {snapshot}: test split ({evaluation.model.albums} albums)",
+            f"model {model} learning {result.target} on snapshot {snapshot}: test split "
+            f"({evaluation.model.albums} albums)",
             evaluation.columns(),
             evaluation.table(),
         )

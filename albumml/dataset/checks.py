@@ -38,32 +38,38 @@ def _share_checks(config: SnapshotConfig) -> list[pa.Check]:
     return [near(split, share) for split, share in expected.items()]
 
 
-def _mood_count_check(vocabulary: list[str], minimum: int) -> pa.Check:
+def _label_count_check(column: str, singular: str, vocabulary: list[str], minimum: int) -> pa.Check:
     def counted(frame: pd.DataFrame) -> pd.Series:
-        counts = Counter(mood for moods in frame["moods"] for mood in moods)
-        rare = {mood for mood in vocabulary if counts[mood] < minimum}
-        return frame["moods"].map(lambda moods: not rare.intersection(moods))
+        counts = Counter(label for labels in frame[column] for label in labels)
+        rare = {label for label in vocabulary if counts[label] < minimum}
+        return frame[column].map(lambda labels: not rare.intersection(labels))
 
-    return pa.Check(counted, name=f"every kept mood on at least {minimum} albums")
+    return pa.Check(counted, name=f"every kept {singular} on at least {minimum} albums")
 
 
 def snapshot_schema(vocabulary: list[str], config: SnapshotConfig) -> pa.DataFrameSchema:
     """The schema a snapshot's manifest must satisfy, for its vocabulary and configuration."""
     kept = frozenset(vocabulary)
     latest_year = datetime.now(UTC).year + 1
+    column = config.target.value
+    labels = pa.Column(
+        object,
+        [
+            pa.Check(lambda labels: len(labels) > 0, element_wise=True, name=f"at least one {config.target.singular}"),
+            pa.Check(lambda labels: set(labels) <= kept, element_wise=True, name=f"{column} inside the vocabulary"),
+            pa.Check(
+                lambda labels: len(set(labels)) == len(labels),
+                element_wise=True,
+                name=f"no repeated {config.target.singular}",
+            ),
+        ],
+    )
     return pa.DataFrameSchema(
         {
             "album_id": pa.Column(str, pa.Check.str_matches(CATALOGUE_ALBUM_ID_PATTERN), unique=True),
             "cover_key": pa.Column(str, pa.Check.str_matches(SHA256_HEX_PATTERN)),
-            "moods": pa.Column(
-                object,
-                [
-                    pa.Check(lambda moods: len(moods) > 0, element_wise=True, name="at least one mood"),
-                    pa.Check(lambda moods: set(moods) <= kept, element_wise=True, name="moods inside the vocabulary"),
-                    pa.Check(lambda moods: len(set(moods)) == len(moods), element_wise=True, name="no repeated mood"),
-                ],
-            ),
-            "genres": pa.Column(object),
+            column: labels,
+            **({} if column == "genres" else {"genres": pa.Column(object)}),
             "year": pa.Column(float, pa.Check.in_range(FIRST_RECORDING_YEAR, latest_year), nullable=True, coerce=True),
             "split": pa.Column(str, pa.Check.isin(SPLITS)),
         },
@@ -72,7 +78,7 @@ def snapshot_schema(vocabulary: list[str], config: SnapshotConfig) -> pa.DataFra
                 lambda frame: frame["split"] == frame["album_id"].map(lambda album_id: split_of(album_id, config)),
                 name="the split its id hashes to",
             ),
-            _mood_count_check(vocabulary, config.min_mood_count),
+            _label_count_check(column, config.target.singular, vocabulary, config.min_mood_count),
             *_share_checks(config),
         ],
         strict=True,

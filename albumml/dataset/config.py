@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from albumml.config import field_problems
 from albumml.errors import SnapshotError
+from albumml.targets import Target
 
 
 class SnapshotConfig(BaseModel):
@@ -17,7 +18,10 @@ class SnapshotConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    min_mood_count: int = Field(20, ge=1, description="Keep moods on at least this many eligible albums.")
+    target: Target = Field(Target.MOODS, description="The label set the models learn: moods, genres, styles or themes.")
+    min_mood_count: int = Field(
+        20, ge=1, description="Keep labels (moods, or the target's) on at least this many eligible albums."
+    )
     validation_share: float = Field(0.1, ge=0, lt=1)
     test_share: float = Field(0.1, gt=0, lt=1)
 
@@ -26,6 +30,10 @@ class SnapshotConfig(BaseModel):
         if self.validation_share + self.test_share >= 1:
             raise ValueError("validation_share + test_share must be under 1 to leave albums to train on")
         return self
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies snapshots made with this config (a moods snapshot keeps the id it had before targets)."""
+        return self.model_dump(mode="json", exclude={"target"} if self.target == Target.MOODS else set())
 
     @classmethod
     def given(cls, **values: Any) -> SnapshotConfig:

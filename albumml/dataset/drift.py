@@ -56,7 +56,7 @@ class DriftSummary:
 
 
 def _shares(snapshot: Snapshot) -> Counter[str]:
-    return Counter(mood for moods in snapshot.manifest["moods"] for mood in set(moods))
+    return Counter(mood for moods in snapshot.labels() for mood in set(moods))
 
 
 def mood_drift(reference: Snapshot, new: Snapshot) -> DriftSummary:

@@ -40,6 +40,7 @@ class MoodModel:
     read_back: AnyReadBack | None = None
     hidden: tuple[int, ...] = (512,)
     dropout: float = 0.5
+    target: str = "moods"  # the label set its vocabulary is: moods, genres, styles or themes
 
     @property
     def variant(self) -> Variant:
@@ -132,6 +133,7 @@ def save_bundle(model: MoodModel, path: Path) -> None:
         "head": {k: v.cpu() for k, v in head.state_dict().items()},
         "vocabulary": list(model.vocabulary),
         "genres": list(model.genres),
+        "target": model.target,
         "label_vectors": model.label_vectors.cpu() if model.label_vectors is not None else None,
         "read_back": (
             {k: torch.as_tensor(v) for k, v in model.read_back.as_arrays().items()} if model.read_back else None
@@ -186,6 +188,7 @@ def _model_of(payload: dict[str, Any]) -> MoodModel:
         read_back=read_back_from_arrays({k: v.numpy() for k, v in read_back.items()}) if read_back else None,
         hidden=tuple(payload["hidden"]),
         dropout=payload["dropout"],
+        target=str(payload.get("target", "moods")),  # bundles from before targets learned moods
     )
 
 

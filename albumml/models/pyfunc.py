@@ -27,7 +27,14 @@ BUNDLE_FILE = "mood_model.pt"
 BUNDLE_PATH = f"artifacts/{BUNDLE_FILE}"
 DEFAULT_TOP = 5
 INPUT_COLUMNS = ("path", "bytes", "genres", "year")
-OUTPUT_COLUMNS = ("image", "rank", "mood", "score")
+OUTPUT_COLUMNS = ("image", "rank", "mood", "score")  # a model of genres, styles or themes names its labels so
+
+
+def output_columns(target: str = "moods") -> list[str]:
+    """The output frame's columns: the label column is named after what the model learned ("mood", "genre", ...)."""
+    return ["image", "rank", target.removesuffix("s"), "score"]
+
+
 REQUIREMENTS = (
     "torch",
     "torchvision",
@@ -54,9 +61,9 @@ def pip_requirements() -> list[str]:
     return pinned
 
 
-def signature() -> Any:
+def signature(target: str = "moods") -> Any:
     """Input: one row per cover (`bytes`, or `path` inside ALBUMML_SERVE_PATH_ROOT; `genres` as 'a|b', `year`
-    optional). Output: ranked moods."""
+    optional). Output: ranked labels of the model's target (moods unless it learned genres, styles or themes)."""
     from mlflow.models import ModelSignature
     from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
 
@@ -68,8 +75,9 @@ def signature() -> Any:
             ColSpec("long", "year", required=False),
         ]
     )
+    image, rank, label, score = output_columns(target)
     outputs = Schema(
-        [ColSpec("long", "image"), ColSpec("long", "rank"), ColSpec("string", "mood"), ColSpec("double", "score")]
+        [ColSpec("long", image), ColSpec("long", rank), ColSpec("string", label), ColSpec("double", score)]
     )
     return ModelSignature(inputs, outputs, ParamSchema([ParamSpec("top", "long", DEFAULT_TOP)]))
 
@@ -130,7 +138,7 @@ def predict_frame(
         for image, moods in enumerate(ranked)
         for rank, (mood, score) in enumerate(moods, start=1)
     ]
-    return pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS)).astype({"image": "int64", "rank": "int64"})
+    return pd.DataFrame(rows, columns=output_columns(model.target)).astype({"image": "int64", "rank": "int64"})
 
 
 class MoodPyfunc(mlflow.pyfunc.PythonModel):
@@ -147,21 +155,23 @@ class MoodPyfunc(mlflow.pyfunc.PythonModel):
         return predict_frame(self.model, frame, int((params or {}).get("top", DEFAULT_TOP)), self.path_root)
 
 
-def model_arguments(bundle_path: Path) -> dict[str, Any]:
-    """What both logging and saving the pyfunc pass to MLflow: the entry file, the bundle, schema and packages."""
+def model_arguments(bundle_path: Path, target: str = "moods") -> dict[str, Any]:
+    """What both logging and saving the pyfunc pass to MLflow: the entry file, the bundle, schema and packages, and
+    the target the model learned (in its metadata)."""
     return {
         "python_model": str(Path(__file__).with_name("pyfunc_entry.py")),
         "artifacts": {BUNDLE_ARTIFACT: str(bundle_path)},
-        "signature": signature(),
+        "signature": signature(target),
+        "metadata": {"target": target},
         "pip_requirements": pip_requirements(),
         "code_paths": [str(Path(__file__).resolve().parents[1])],
     }
 
 
-def log_pyfunc(bundle_path: Path, example_cover: bytes, *, name: str = "model") -> Any:
+def log_pyfunc(bundle_path: Path, example_cover: bytes, *, name: str = "model", target: str = "moods") -> Any:
     """Logs the bundle as a pyfunc model in the active run; returns MLflow's ModelInfo."""
     return mlflow.pyfunc.log_model(
-        name=name, input_example=input_example(example_cover), **model_arguments(bundle_path)
+        name=name, input_example=input_example(example_cover), **model_arguments(bundle_path, target)
     )
 
 

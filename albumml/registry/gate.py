@@ -20,6 +20,7 @@ from albumml.registry.loading import model_of_run, read_bundle, version_source
 from albumml.registry.schema import CHAMPION, GateTag, ModelTag, RunTag, VersionTag
 from albumml.registry.tracking import client, scrubbed, tracking_errors
 from albumml.storage import open_store
+from albumml.targets import Target, registered_name
 from albumml.training.measure import Evaluation, measure
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,8 @@ def _run_of(settings: Settings, mlflow_client: Any, run_id: str) -> Any:
 
 
 def register(settings: Settings, run_id: str) -> GateDecision:
-    """Registers the run's model under the configured name and moves `@champion` to it only if it wins."""
+    """Registers the run's model under the configured name for its target and moves `@champion` to it only if it
+    wins."""
     import mlflow
 
     mlflow_client = client(settings)
@@ -103,7 +105,8 @@ def register(settings: Settings, run_id: str) -> GateDecision:
     if not model_uri or not snapshot_id:
         raise TrackingError(f"run {run_id} has no logged mood model (tags model_uri, snapshot_id): train it first")
     source = model_of_run(mlflow_client, run_id, model_uri)
-    name = settings.model_name
+    # one registered model per target: album-mood, album-genre, ...
+    name = registered_name(settings.model_name, Target(run.data.tags.get(RunTag.TARGET, Target.MOODS)))
     store = open_store(settings)
     snapshot = load_snapshot(store, snapshot_id)
     challenger = measure(read_bundle(source), store, snapshot)

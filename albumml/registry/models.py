@@ -18,6 +18,7 @@ from albumml.registry.champion import is_not_found
 from albumml.registry.loading import load_model
 from albumml.registry.schema import CHAMPION, RunTag, VersionTag, champion_uri
 from albumml.registry.tracking import client, scrubbed, where
+from albumml.targets import Target, registered_name
 
 _ALIAS = re.compile(r"^models:/(?P<name>[^/@]+)@(?P<alias>[^/]+)$")
 _VERSION = re.compile(r"^models:/(?P<name>[^/@]+)/(?P<version>\d+)$")
@@ -57,9 +58,9 @@ class AnalysedModel:
         return self.uri + (f" (version {self.version})" if self.version and not _VERSION.match(self.uri) else "")
 
 
-def default_uri(settings: Settings) -> str:
-    """The configured model's champion."""
-    return champion_uri(settings.model_name)
+def default_uri(settings: Settings, target: Target = Target.MOODS) -> str:
+    """The configured model's champion (for a target other than moods: its own registered model's)."""
+    return champion_uri(registered_name(settings.model_name, target))
 
 
 def _tag(entity: Any, name: str) -> str | None:

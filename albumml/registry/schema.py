@@ -22,6 +22,7 @@ class RunTag:
     BACKBONE: Final = "backbone"
     RUN_KEY: Final = "run_key"
     TEST_MICRO_AP: Final = "test_micro_ap"
+    TARGET: Final = "target"  # what the model learns: moods, genres, styles or themes
     KIND: Final = "albumml.kind"  # "sweep" on a sweep's parent run; training runs carry none
     SWEEP_RUN_ID: Final = "sweep.run_id"  # on a run retrained from a sweep's best trial: the sweep's parent run
     SWEEP_STUDY: Final = "sweep.study"

@@ -62,6 +62,7 @@ class TrainResult:
     resumed_from: int | None
     history: list[EpochRecord] = field(default_factory=list)
     skipped_covers: dict[str, str] = field(default_factory=dict)
+    target: str = "moods"
 
 
 @contextlib.contextmanager
@@ -119,7 +120,7 @@ def log_outcome(trained: Trained, report: Callable[[Path, dict[str, Path]], Path
             mlflow.log_artifacts(str(report(root / "report", figures).parent), "report")
         bundle = root / BUNDLE_FILE
         save_bundle(trained.model, bundle)
-        info = log_pyfunc(bundle, trained.example)
+        info = log_pyfunc(bundle, trained.example, target=trained.model.target)
     mlflow.set_tags({RunTag.MODEL_URI: info.model_uri, RunTag.TEST_MICRO_AP: f"{evaluation.model.micro_ap:.6f}"})
     return info.model_uri
 
@@ -148,6 +149,7 @@ def train(
                     RunTag.VARIANT: str(int(config.variant)),
                     RunTag.BACKBONE: config.backbone,
                     RunTag.RUN_KEY: config.run_key(),
+                    RunTag.TARGET: session.data.target.value,
                     **(tags or {}),
                 }
             )
@@ -172,4 +174,5 @@ def train(
         resumed_from=session.resumed_from,
         history=trained.history,
         skipped_covers=session.data.skipped,
+        target=session.data.target.value,
     )

@@ -168,7 +168,8 @@ def run_report(request: ReportRequest, folder: Path, plots: dict[str, Path]) -> 
         "backbone": f"{config.backbone} ({model.backbone.weights_id})",
         "snapshot": config.snapshot_id,
         "test albums": str(outcome.evaluation.model.albums),
-        "moods": str(len(model.vocabulary)),
+        "target": model.target,
+        model.target: str(len(model.vocabulary)),
     }
     return build_report(
         request.settings,

@@ -18,6 +18,7 @@ from albumml.models.features import FeatureSet, extract_features
 from albumml.models.fitting import HeadData
 from albumml.models.heads import metadata_features
 from albumml.storage import Store
+from albumml.targets import Target
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class TrainingData:
     album_ids: dict[str, list[str]]
     example_cover: str
     skipped: dict[str, str] = field(default_factory=dict)
+    target: Target = Target.MOODS
 
 
 def ordered_indices(mood_lists: list[list[str]], vocabulary: list[str], width: int = MAX_ORDERED) -> torch.Tensor:
@@ -52,14 +54,29 @@ def years_of(manifest: pd.DataFrame) -> list[int | None]:
     return [None if pd.isna(year) else int(year) for year in manifest["year"]]
 
 
-def head_data(manifest: pd.DataFrame, vectors: np.ndarray, vocabulary: list[str], genres: list[str]) -> HeadData:
-    """One split's tensors from its manifest rows and their feature vectors (same order)."""
-    moods = [list(m) for m in manifest["moods"]]
+def metadata_genres(snapshot: Snapshot) -> list[str]:
+    """The genres models 2 and 4 take as metadata: none when the genres are what they learn (nothing leaks)."""
+    if snapshot.target == Target.GENRES:
+        return []
+    return sorted({genre for album in snapshot.manifest["genres"] for genre in album})
+
+
+def head_data(
+    manifest: pd.DataFrame,
+    vectors: np.ndarray,
+    vocabulary: list[str],
+    genres: list[str],
+    target: Target = Target.MOODS,
+) -> HeadData:
+    """One split's tensors from its manifest rows and their feature vectors (same order): the target's labels as
+    truth and in page order, and metadata (`genres` multi-hot, none for a genres target, and the year)."""
+    labels = [list(m) for m in manifest[target.value]]
+    genre_lists = [list(g) for g in manifest["genres"]] if genres else [[] for _ in range(len(manifest))]
     return HeadData(
         features=torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32)),
-        truth=torch.from_numpy(multi_hot(moods, vocabulary)),
-        ordered_moods=ordered_indices(moods, vocabulary),
-        metadata=metadata_features([list(g) for g in manifest["genres"]], years_of(manifest), genres),
+        truth=torch.from_numpy(multi_hot(labels, vocabulary)),
+        ordered_moods=ordered_indices(labels, vocabulary),
+        metadata=metadata_features(genre_lists, years_of(manifest), genres),
     )
 
 
@@ -99,7 +116,7 @@ def prepare(
     )
     if failed:
         log.warning("%d covers of snapshot %s skipped: %s", len(failed), snapshot.id, failed)
-    genres = sorted({genre for album in manifest["genres"] for genre in album})
+    genres = metadata_genres(snapshot)
     splits: dict[str, HeadData] = {}
     album_ids: dict[str, list[str]] = {}
     for split in SPLITS:
@@ -107,7 +124,7 @@ def prepare(
         if rows.empty:
             raise SnapshotError(f"snapshot {snapshot.id} has no readable {split} albums: it is too small to train on")
         vectors = np.stack([by_cover[key] for key in rows["cover_key"]])
-        splits[split] = head_data(rows, vectors, snapshot.vocabulary, genres)
+        splits[split] = head_data(rows, vectors, snapshot.vocabulary, genres, snapshot.target)
         album_ids[split] = list(rows["album_id"])
     example = str(readable["cover_key"].iloc[0])
-    return TrainingData(splits, list(snapshot.vocabulary), genres, album_ids, example, dict(failed))
+    return TrainingData(splits, list(snapshot.vocabulary), genres, album_ids, example, dict(failed), snapshot.target)

@@ -140,6 +140,7 @@ def run_params(config: TrainConfig, backbone: Backbone, data: TrainingData, devi
         **params,
         "weights_id": backbone.weights_id,
         "feature_dim": backbone.feature_dim,
+        "target": data.target.value,
         "moods": len(data.vocabulary),
         "genres": len(data.genres),
         "device_used": device,
@@ -237,6 +238,7 @@ def finish_model(
         read_back=read_back,
         hidden=config.hidden,
         dropout=config.dropout,
+        target=data.target.value,
     )
 
 

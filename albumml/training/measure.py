@@ -295,7 +295,7 @@ def measure(model: MoodModel, store: Store, snapshot: Snapshot, split: str = "te
         raise SnapshotError(f"snapshot {snapshot.id} has no {split} albums")
     readable, by_cover, failed = readable_features(store, model.backbone, rows, device=str(model.device))
     vectors = np.stack([by_cover[key] for key in readable["cover_key"]])
-    data = head_data(readable, vectors, snapshot.vocabulary, model.genres)
+    data = head_data(readable, vectors, snapshot.vocabulary, model.genres, snapshot.target)
     own = model.scores_from_features(data.features, data.metadata)
     index = {mood: i for i, mood in enumerate(model.vocabulary)}
     scores = np.zeros((len(readable), len(snapshot.vocabulary)))
@@ -303,7 +303,7 @@ def measure(model: MoodModel, store: Store, snapshot: Snapshot, split: str = "te
         if mood in index:
             scores[:, column] = own[:, index[mood]]
     train = manifest[manifest["split"] == "train"]
-    train_truth = multi_hot([list(m) for m in train["moods"]], snapshot.vocabulary)
+    train_truth = multi_hot(snapshot.labels(train), snapshot.vocabulary)
     # the anchors the training runs fitted on this snapshot and backbone (the gate does not refit them)
     anchors = cached_anchors(store, anchor_path(snapshot.id, feature_key(model.backbone))) if split == "test" else ()
     return evaluation_of(split, data.truth.numpy(), scores, train_truth, skipped=len(failed), anchors=anchors)

@@ -93,7 +93,7 @@ class ChosenAlbum:
     artist: str | None
 
 
-def _from_manifest(row: dict[str, Any], details: dict[str, AlbumDetails]) -> ChosenAlbum:
+def _from_manifest(row: dict[str, Any], details: dict[str, AlbumDetails], labels: str = "moods") -> ChosenAlbum:
     about = details.get(row["album_id"])
     year = None if pd.isna(row["year"]) else int(row["year"])
     return ChosenAlbum(
@@ -101,7 +101,7 @@ def _from_manifest(row: dict[str, Any], details: dict[str, AlbumDetails]) -> Cho
         row["cover_key"],
         list(row["genres"]),
         year,
-        list(row["moods"]),
+        list(row[labels]),  # the snapshot target's labels (moods unless it learns genres, styles or themes)
         about.title if about else row["album_id"],
         about.artist if about else None,
     )
@@ -119,7 +119,7 @@ def _given_albums(snapshot: Snapshot, catalogue: Catalogue | None, album_ids: Se
     chosen = []
     for album_id in ids:
         if album_id in manifest.index:
-            chosen.append(_from_manifest(manifest.loc[album_id].to_dict(), details))
+            chosen.append(_from_manifest(manifest.loc[album_id].to_dict(), details, snapshot.target.value))
             continue
         album = details[album_id]
         if album.cover_key is None:
@@ -154,7 +154,7 @@ def choose_albums(
         raise SnapshotError(f"snapshot {snapshot.id} has no test albums to place; pass album ids with --album")
     picked = test.sample(n=min(max(albums, 0), len(test)), random_state=seed)
     details = album_details(catalogue, list(picked["album_id"])) if catalogue is not None else {}
-    return [_from_manifest(row, details) for row in picked.to_dict("records")]
+    return [_from_manifest(row, details, snapshot.target.value) for row in picked.to_dict("records")]
 
 
 def mood_space_figure(

@@ -13,9 +13,11 @@ from albumml.config import Settings
 from albumml.dataset import SnapshotConfig, build_snapshot, list_snapshots, load_snapshot, save_snapshot, split_of
 from albumml.errors import SnapshotError
 from albumml.storage import open_store
-from tests.support.factories import album, moods
+from albumml.targets import Target
+from tests.support.factories import album, moods, themes
 
 CONFIG = SnapshotConfig(min_mood_count=3)
+MOODS_SNAPSHOT_ID_BEFORE_TARGETS = "51654c2cb13911ae"  # computed by the builder before targets existed
 
 
 @pytest.fixture
@@ -104,3 +106,33 @@ def test_an_empty_catalogue_is_a_clear_error(catalogue: Catalogue) -> None:
 def test_a_config_with_no_training_share_is_refused() -> None:
     with pytest.raises(ValueError, match="must be under 1 to leave albums to train on"):
         SnapshotConfig(validation_share=0.5, test_share=0.5)
+
+
+@pytest.mark.parametrize("target", [Target.GENRES, Target.STYLES, Target.THEMES])
+def test_a_snapshot_of_another_target_learns_its_labels_in_page_order(catalogue: Catalogue, target: Target) -> None:
+    genre_sets = [["Pop/Rock", "Folk"], ["Jazz"], ["Pop/Rock"]]
+    style_sets = [["Americana", "Country-Rock"], ["Bebop"], ["Indie Rock", "Americana"]]
+    theme_sets = [themes("Reflection", "Road Trip"), themes("Late Night"), themes("Road Trip")]
+    catalogue.upsert_albums(
+        [album(n, genres=genre_sets[n % 3], styles=style_sets[n % 3], themes=theme_sets[n % 3]) for n in range(1, 60)]
+        + [album(200, genres=[], styles=[], themes=[])]  # nothing of any target: in no snapshot but a moods one
+    )
+    snapshot = build_snapshot(catalogue, SnapshotConfig(min_mood_count=3, target=target))
+    by_set = {"genres": genre_sets, "styles": style_sets, "themes": [[t.name for t in s] for s in theme_sets]}
+    expected = by_set[target.value]
+    assert snapshot.target == target and snapshot.meta["target"] == target.value
+    assert snapshot.vocabulary == sorted({label for labels in expected for label in labels})
+    labels = dict(zip(snapshot.manifest["album_id"], snapshot.labels(), strict=True))
+    assert labels["mw0000000004"] == expected[4 % 3]  # page order kept
+    assert "mw0000000200" not in labels
+    assert ("genres" in snapshot.manifest.columns) and ("moods" not in snapshot.manifest.columns)
+    moods_snapshot = build_snapshot(catalogue, SnapshotConfig(min_mood_count=3))
+    assert moods_snapshot.id != snapshot.id and "mw0000000200" in set(moods_snapshot.manifest["album_id"])
+
+
+def test_a_moods_snapshot_keeps_the_id_it_had_before_targets(catalogue: Catalogue) -> None:
+    fill(catalogue)
+    snapshot = build_snapshot(catalogue, CONFIG)
+    assert snapshot.target == Target.MOODS
+    # the id of this catalogue's snapshot as the builder gave it before a target could be chosen
+    assert snapshot.id == MOODS_SNAPSHOT_ID_BEFORE_TARGETS

@@ -29,7 +29,14 @@ from sqlalchemy import select
 
 from albumml.catalogue.engine import database_errors
 from albumml.catalogue.models import Mood, Theme
-from albumml.catalogue.records import IMPORTED_ALBUM_ID_PATTERN, AlbumRecord, CrawlErrorRecord, MoodTag, ThemeTag
+from albumml.catalogue.records import (
+    IMPORTED_ALBUM_ID_PATTERN,
+    IMPORTED_DESIGN,
+    AlbumRecord,
+    CrawlErrorRecord,
+    MoodTag,
+    ThemeTag,
+)
 from albumml.catalogue.repository import Catalogue, RunCounts
 from albumml.config import Settings
 from albumml.errors import ConfigError
@@ -41,7 +48,6 @@ log = logging.getLogger(__name__)
 
 LIST_SEPARATOR = "|"
 FIELDS = ("album_id", "title", "artist", "year", "genres", "styles", "moods", "themes", "cover")
-IMPORTED_DESIGN = "import"  # the page design an imported album carries, so snapshots and counts can tell
 IMPORT_ALBUM_PREFIX, LOCAL_MOOD_PREFIX, LOCAL_THEME_PREFIX = "lc", "lm", "lt"
 DOWNLOAD_TIMEOUT_S = 30.0
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")

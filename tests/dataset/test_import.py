@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from albumml.catalogue import open_catalogue
-from albumml.catalogue.imports import import_file, local_id
 from albumml.catalogue.vocabulary import bundled_moods
 from albumml.config import load_settings
 from albumml.dataset import SnapshotConfig, build_snapshot
+from albumml.dataset.imports import import_file, local_id
 from albumml.errors import ConfigError
 from albumml.storage import open_store
 from tests.support.cli import albumml
