@@ -13,6 +13,7 @@ from albumml.compute.batch import BatchJob
 from albumml.config import load_settings
 from albumml.errors import BatchError, BatchJobFailedError, BatchJobTimeoutError
 from albumml.models.heads import Variant
+from albumml.models.targets import TargetWeighting
 from albumml.training.config import TrainConfig, parse_config
 
 PRODUCTION = {
@@ -44,6 +45,7 @@ def test_the_job_command_is_albumml_train_with_the_whole_config() -> None:
         hidden=(256, 128),
         dropout=0.3,
         first_k=3,
+        target_weighting=TargetWeighting.PAGE_ORDER,
         patience=4,
         seed=11,
         device="cuda",
