@@ -34,7 +34,7 @@ STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "flows": (bench_flows.run, {"albums": 120, "epochs": 2, "rounds": 1}),
     "variants": (bench_variants.run, {"albums": 80, "epochs": 2}),
     "sweep": (bench_sweep.run, {"albums": 80, "epochs": 2, "trials": 3}),
-    "scale": (bench_scale.run, {"albums": 2_000, "covers": 20}),
+    "scale": (bench_scale.run, {"albums": 2_000, "covers": 20, "vectors": 3_000}),
     "analysis": (bench_analysis.run, {"albums": 5_000, "tsne_albums": 50, "queries": 20, "baseline_queries": 5}),
 }
 

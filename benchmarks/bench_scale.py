@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from albumml.catalogue import Catalogue
 from albumml.catalogue.vocabulary import bundled_moods, bundled_themes
 from albumml.config import load_settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
-from albumml.models.features import decode_cover
-from albumml.storage import open_store
+from albumml.models.features import SHARD_SIZE, CacheIndex, decode_cover, write_shard
+from albumml.storage import Store, open_store
 from benchmarks.bench_catalogue import copy_rows, fresh_databases, make_records
 from benchmarks.harness import Figure, Report, rate
 from sample_site import Faults, generate_site
@@ -112,7 +115,61 @@ def decode_and_resize(report: Report, covers: int, side: int) -> None:
     )
 
 
-def run(report: Report, *, albums: int = STUDY_ALBUMS, covers: int = 200, side: int = 1000) -> None:
-    """Both scale figures."""
+def per_cover_read(store: Store, key: str, covers: list[str]) -> int:
+    """The cache as it was, one object per cover: a HEAD for each cover, then a GET and a decode for each."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        names = [f"features/{key}/{cover[:2]}/{cover}.npy" for cover in covers]
+        present = [name for name, there in zip(names, pool.map(store.has_object, names), strict=True) if there]
+        vectors = list(pool.map(lambda name: np.load(io.BytesIO(store.get_object(name))), present))
+    return len(vectors)
+
+
+def feature_cache_at_scale(report: Report, vectors: int, dim: int = 1280) -> None:
+    """Reading every cover's cached vector back (what each variant's training does) from shards, against one
+    object per cover, on the local store."""
+    rng = np.random.default_rng(0)
+    covers = [hashlib.sha256(str(n).encode()).hexdigest() for n in range(vectors)]
+    data = rng.standard_normal((vectors, dim), dtype=np.float32)
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(load_settings(home=Path(folder)))
+        key = "0123456789abcdef"
+        for cover, vector in zip(covers, data, strict=True):  # the old layout, as earlier versions wrote it
+            buffer = io.BytesIO()
+            np.save(buffer, vector)
+            store.put_object(f"features/{key}/{cover[:2]}/{cover}.npy", buffer.getvalue())
+        baseline = rate(vectors, lambda: per_cover_read(store, key, covers))
+        sharded = "fedcba9876543210"
+        for start in range(0, vectors, SHARD_SIZE):
+            write_shard(
+                store,
+                sharded,
+                dict(zip(covers[start : start + SHARD_SIZE], data[start : start + SHARD_SIZE], strict=True)),
+            )
+
+        def shard_read() -> None:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                index = CacheIndex.read(store, sharded, pool)
+                assert len(index.load(store, covers, pool)) == vectors
+
+        ours = rate(vectors, shard_read)
+    report.add(
+        Figure(
+            "scale",
+            "cached feature vectors read back (shards of 2,048)",
+            "vectors/s",
+            ours,
+            "one object per cover (HEAD + GET each)",
+            baseline,
+            None,
+            f"{vectors:,} vectors of {dim} floats on the local store, 4 reader threads",
+        )
+    )
+
+
+def run(
+    report: Report, *, albums: int = STUDY_ALBUMS, covers: int = 200, side: int = 1000, vectors: int = STUDY_ALBUMS
+) -> None:
+    """The scale figures."""
     decode_and_resize(report, covers, side)
+    feature_cache_at_scale(report, vectors)
     snapshot_at_scale(report, albums)

@@ -44,7 +44,79 @@ def feature_key(backbone: Backbone) -> str:
 
 
 def _name(key: str, cover_key: str) -> str:
+    """A vector kept alone (how the cache kept them before shards; still read)."""
     return f"{PREFIX}{key}/{cover_key[:2]}/{cover_key}.npy"
+
+
+SHARDS = "shards/"
+SHARD_SIZE = 2048  # vectors a shard holds at most: an interrupted extraction loses at most one shard's work
+SHARD_VECTORS, SHARD_KEYS = ".npz", ".keys"
+
+
+def _shard_prefix(key: str) -> str:
+    return f"{PREFIX}{key}/{SHARDS}"
+
+
+@dataclass
+class CacheIndex:
+    """Where each cached cover's vector of one recipe lies: in a shard (many vectors, one object) or alone."""
+
+    key: str
+    shard_of: dict[str, str] = field(default_factory=dict)
+    alone: set[str] = field(default_factory=set)
+
+    def __contains__(self, cover: str) -> bool:
+        return cover in self.shard_of or cover in self.alone
+
+    @classmethod
+    def read(cls, store: Store, key: str, pool: ThreadPoolExecutor) -> CacheIndex:
+        """One listing of the recipe's objects, then each shard's small key list."""
+        index = cls(key)
+        shards = []
+        for info in store.list_objects(f"{PREFIX}{key}/"):
+            if info.name.endswith(SHARD_KEYS):
+                shards.append(info.name.removesuffix(SHARD_KEYS))
+            elif info.name.endswith(".npy"):
+                index.alone.add(info.name.rsplit("/", 1)[-1].removesuffix(".npy"))
+        for shard, names in zip(shards, pool.map(lambda s: store.get_object(s + SHARD_KEYS), shards), strict=True):
+            for cover in names.decode().split():
+                index.shard_of.setdefault(cover, shard)
+        return index
+
+    def load(self, store: Store, covers: Sequence[str], pool: ThreadPoolExecutor) -> dict[str, np.ndarray]:
+        """The vectors of `covers` (all in the index): each shard they need read once, whole."""
+        needed: dict[str, list[str]] = {}
+        for cover in covers:
+            if cover in self.shard_of:
+                needed.setdefault(self.shard_of[cover], []).append(cover)
+        found: dict[str, np.ndarray] = {}
+        for shard, (keys, vectors) in zip(needed, pool.map(lambda s: _read_shard(store, s), needed), strict=True):
+            row = {cover: i for i, cover in enumerate(keys)}
+            found.update({cover: vectors[row[cover]] for cover in needed[shard]})
+        alone = [cover for cover in covers if cover not in self.shard_of]
+        found.update(
+            zip(
+                alone, pool.map(lambda c: np.load(io.BytesIO(store.get_object(_name(self.key, c)))), alone), strict=True
+            )
+        )
+        return found
+
+
+def _read_shard(store: Store, shard: str) -> tuple[list[str], np.ndarray]:
+    with np.load(io.BytesIO(store.get_object(shard + SHARD_VECTORS)), allow_pickle=False) as arrays:
+        return [str(k) for k in arrays["keys"]], arrays["vectors"]
+
+
+def write_shard(store: Store, key: str, vectors: dict[str, np.ndarray]) -> str:
+    """Keeps `vectors` (cover key -> vector) as one shard, named by its covers, so two writers of the same covers
+    write the same shard; the vectors land before the key list that makes them visible."""
+    covers = sorted(vectors)
+    name = _shard_prefix(key) + hashlib.sha256("\n".join(covers).encode()).hexdigest()[:24]
+    buffer = io.BytesIO()
+    np.savez(buffer, keys=np.array(covers), vectors=np.stack([vectors[c] for c in covers]).astype(np.float32))
+    store.put_object(name + SHARD_VECTORS, buffer.getvalue())
+    store.put_object(name + SHARD_KEYS, "\n".join(covers).encode())
+    return name
 
 
 def decode_cover(data: bytes, side: int = DECODE_SIDE) -> Image.Image:
@@ -76,7 +148,9 @@ def extract_features(
     device: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> FeatureSet:
-    """Features for `cover_keys`: read from the cache where present, else computed in batches and cached."""
+    """Features for `cover_keys`: read from the cache where present, else computed in batches and cached in shards
+    of up to SHARD_SIZE vectors (one object each, not one per cover: a full catalogue's vectors read back in a few
+    hundred reads, and a night that changed 1% of covers writes about 1% of them)."""
     key = feature_key(backbone)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     extractor = backbone.extractor.to(device).eval()
@@ -84,10 +158,11 @@ def extract_features(
     computed: dict[str, np.ndarray] = {}
     failed: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=readers) as pool:
-        cached = dict(zip(unique, pool.map(lambda cover: store.has_object(_name(key, cover)), unique), strict=True))
-        missing = [cover for cover in unique if not cached[cover]]
+        index = CacheIndex.read(store, key, pool)
+        missing = [cover for cover in unique if cover not in index]
         if progress is not None and len(missing) < len(unique):
             progress(len(unique) - len(missing))
+        pending: dict[str, np.ndarray] = {}
         for start in range(0, len(missing), batch_size):
             chunk = missing[start : start + batch_size]
             usable: list[tuple[str, Image.Image]] = []
@@ -98,24 +173,19 @@ def extract_features(
                 else:
                     usable.append((cover, image))
             if usable:
-                with torch.no_grad():
+                with torch.inference_mode():
                     batch = torch.stack([backbone.transform(image) for _, image in usable]).to(device)
                     vectors = extractor(batch).float().cpu().numpy()
                 for (cover, _), vector in zip(usable, vectors, strict=True):
-                    buffer = io.BytesIO()
-                    np.save(buffer, vector)
-                    store.put_object(_name(key, cover), buffer.getvalue())
-                    computed[cover] = vector
+                    pending[cover] = computed[cover] = vector
+            if len(pending) >= SHARD_SIZE:
+                write_shard(store, key, pending)
+                pending = {}
             if progress is not None:
                 progress(len(chunk))
-        readable = [cover for cover in unique if cached[cover]]
-        loaded = dict(
-            zip(
-                readable,
-                pool.map(lambda c: np.load(io.BytesIO(store.get_object(_name(key, c)))), readable),
-                strict=True,
-            )
-        )
+        if pending:
+            write_shard(store, key, pending)
+        loaded = index.load(store, [cover for cover in unique if cover in index], pool)
     wanted = [cover for cover in cover_keys if cover not in failed]
     found = {**loaded, **computed}
     vectors = (

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from albumml.config import Settings
+from albumml.models import features
 from albumml.models.backbones import load_backbone
 from albumml.models.features import extract_features, feature_key
 from albumml.storage import Store, open_store
@@ -59,3 +60,31 @@ def test_the_cache_key_names_backbone_weights_and_transform(lite0) -> None:
     random_lite0 = load_backbone("efficientnet_lite0", weights="none")
     assert feature_key(lite0) != feature_key(random_lite0)
     assert feature_key(lite0) == feature_key(load_backbone("efficientnet_lite0"))
+
+
+def test_vectors_are_kept_in_shards_and_a_new_cover_writes_one_more(
+    store: Store, lite0, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(features, "SHARD_SIZE", 2)
+    keys = [store.put_blob(cover((40 * n, 30, 200 - 20 * n))).key for n in range(5)]
+    first = extract_features(store, lite0, keys, batch_size=2)
+    prefix = f"features/{feature_key(lite0)}/"
+    names = [info.name for info in store.list_objects(prefix)]
+    assert all("/shards/" in name for name in names)  # no object per cover
+    assert sum(name.endswith(".npz") for name in names) == 3  # 2 + 2 + 1 vectors
+    extra = store.put_blob(cover((1, 2, 3))).key
+    again = extract_features(store, lite0, [*keys, extra])
+    assert (again.computed, again.cached) == (1, 5)
+    assert sum(info.name.endswith(".npz") for info in store.list_objects(prefix)) == 4
+    np.testing.assert_array_equal(again.vectors[:5], first.vectors)
+
+
+def test_vectors_kept_alone_by_earlier_versions_are_still_read(store: Store, lite0) -> None:
+    key = store.put_blob(cover((120, 60, 10))).key
+    vector = np.arange(lite0.feature_dim, dtype=np.float32)
+    buffer = io.BytesIO()
+    np.save(buffer, vector)
+    store.put_object(f"features/{feature_key(lite0)}/{key[:2]}/{key}.npy", buffer.getvalue())
+    result = extract_features(store, lite0, [key])
+    assert (result.computed, result.cached) == (0, 1)
+    np.testing.assert_array_equal(result.vectors[0], vector)
