@@ -126,6 +126,12 @@ def decode_cover(data: bytes, side: int = DECODE_SIDE) -> Image.Image:
     return image.convert("RGB")
 
 
+def _prepared_cover(store: Store, backbone: Backbone, cover_key: str) -> torch.Tensor | str:
+    """The cover as the backbone's input tensor, or the reason it cannot be used."""
+    image = _read_cover(store, cover_key)
+    return image if isinstance(image, str) else backbone.transform(image)
+
+
 def _read_cover(store: Store, cover_key: str) -> Image.Image | str:
     """The decoded cover, or the reason it cannot be used."""
     try:
@@ -153,29 +159,40 @@ def extract_features(
     hundred reads, and a night that changed 1% of covers writes about 1% of them)."""
     key = feature_key(backbone)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    extractor = backbone.extractor.to(device).eval()
+    # channels-last convolutions run about 1.5x faster on CPUs (oneDNN) and on tensor cores; same outputs
+    extractor = backbone.extractor.to(device).eval().to(memory_format=torch.channels_last)
     unique = list(dict.fromkeys(cover_keys))
     computed: dict[str, np.ndarray] = {}
     failed: dict[str, str] = {}
+
+    def prepared(chunk: list[str]) -> list[tuple[str, torch.Tensor | str]]:
+        """The chunk's covers read, decoded and transformed (in a reader thread), or why one cannot be."""
+        return [(cover, _prepared_cover(store, backbone, cover)) for cover in chunk]
+
     with ThreadPoolExecutor(max_workers=readers) as pool:
         index = CacheIndex.read(store, key, pool)
         missing = [cover for cover in unique if cover not in index]
         if progress is not None and len(missing) < len(unique):
             progress(len(unique) - len(missing))
         pending: dict[str, np.ndarray] = {}
-        for start in range(0, len(missing), batch_size):
-            chunk = missing[start : start + batch_size]
-            usable: list[tuple[str, Image.Image]] = []
-            for cover, image in zip(chunk, pool.map(lambda cover: _read_cover(store, cover), chunk), strict=True):
-                if isinstance(image, str):
-                    log.warning("skipping cover %s: %s", cover, image)
-                    failed[cover] = image
+        # covers are decoded a few batches ahead, in reader threads, while the backbone runs on the current batch
+        chunks = [missing[start : start + batch_size] for start in range(0, len(missing), batch_size)]
+        ahead = [pool.submit(prepared, chunk) for chunk in chunks[:readers]]
+        for number, chunk in enumerate(chunks):
+            ready = ahead[number].result()
+            if number + readers < len(chunks):
+                ahead.append(pool.submit(prepared, chunks[number + readers]))
+            usable: list[tuple[str, torch.Tensor]] = []
+            for cover, tensor in ready:
+                if isinstance(tensor, str):
+                    log.warning("skipping cover %s: %s", cover, tensor)
+                    failed[cover] = tensor
                 else:
-                    usable.append((cover, image))
+                    usable.append((cover, tensor))
             if usable:
                 with torch.inference_mode():
-                    batch = torch.stack([backbone.transform(image) for _, image in usable]).to(device)
-                    vectors = extractor(batch).float().cpu().numpy()
+                    batch = torch.stack([tensor for _, tensor in usable]).to(device)
+                    vectors = extractor(batch.contiguous(memory_format=torch.channels_last)).float().cpu().numpy()
                 for (cover, _), vector in zip(usable, vectors, strict=True):
                     pending[cover] = computed[cover] = vector
             if len(pending) >= SHARD_SIZE:
