@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -363,7 +364,7 @@ def sweep(
     *,
     retrain: bool = True,
     progress: Progress | None = None,
-    on_trial: Any = (),
+    on_trial: Sequence[Callable[[Any, Any], None]] = (),
 ) -> Swept:
     """Chooses the variant's head recipe on validation, then (with `retrain`) trains and logs the chosen recipe as
     the variant's run, recording the sweep that chose it; the test split is read once, by that run."""

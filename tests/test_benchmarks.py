@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 # Every stage but `flows`, whose timed nightly runs take a minute even at quick sizes: `make bench` runs it.
-STAGES = ["catalogue", "store", "crawl", "models", "variants", "scale", "analysis"]
+STAGES = ["catalogue", "store", "crawl", "models", "variants", "sweep", "scale", "analysis"]
 
 
 def test_quick_benchmarks_write_ratios_against_baselines(tmp_path: Path) -> None:

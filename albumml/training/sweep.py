@@ -26,9 +26,11 @@ from sqlalchemy.engine import make_url
 
 from albumml.config import Settings
 from albumml.errors import ConfigError, TrainingError
+from albumml.models.fitting import HeadData
 from albumml.models.targets import TargetWeighting
 from albumml.storage import Store
 from albumml.training.config import TrainConfig
+from albumml.training.data import TrainingData
 from albumml.training.engine import EarlyStopping, evaluate, train_one_epoch
 from albumml.training.loop import Progress, build_head, label_vectors_for, load_data, on_device, resolve_device
 
@@ -162,7 +164,10 @@ def study_storage(settings: Settings) -> optuna.storages.RDBStorage:
     if url.get_backend_name() == "sqlite":
         database = Path(url.database or "catalogue.db")
         sqlite_url = url.set(database=str(database.with_name(f"{database.stem}.optuna.db")))
-        return optuna.storages.RDBStorage(sqlite_url.render_as_string(hide_password=False))
+        # variants may sweep at once (ALBUMML_TRAIN_LOCAL_PARALLEL): wait for SQLite's lock rather than fail
+        return optuna.storages.RDBStorage(
+            sqlite_url.render_as_string(hide_password=False), engine_kwargs={"connect_args": {"timeout": 30}}
+        )
     engine = create_engine(url, connect_args={"connect_timeout": settings.db_connect_timeout_s})
     try:
         with engine.begin() as connection:
@@ -184,10 +189,10 @@ def study_storage(settings: Settings) -> optuna.storages.RDBStorage:
 class SweepData:
     """What every trial shares: the splits on the device, the label vectors, the feature width."""
 
-    splits: dict[str, Any]
+    splits: dict[str, HeadData]
     label_vectors: torch.Tensor | None
     feature_dim: int
-    data: Any
+    data: TrainingData
     device: str
 
 

@@ -26,7 +26,7 @@ def run_sweep(home: Path, tracking: str, *arguments: str) -> dict:
         "ALBUMML_MLFLOW_EXPERIMENT": "sweeps",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "albumml", "sweep", "--json", "--no-report", "--epochs", "12", *arguments],
+        [sys.executable, "-m", "albumml", "sweep", "--json", "--no-report", "--epochs", "10", *arguments],
         env=environment,
         capture_output=True,
         text=True,
@@ -41,8 +41,8 @@ def test_a_sweep_searches_on_validation_resumes_and_retrains_its_best_trial(
 ) -> None:
     home, snapshot_id = learning_home
     tracking = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    first = run_sweep(home, tracking, "--snapshot", snapshot_id, "--model", "3", "--trials", "6", "--seed", "5")
-    assert first["new_trials"] == 6 and len(first["trials"]) == 6
+    first = run_sweep(home, tracking, "--snapshot", snapshot_id, "--model", "3", "--trials", "4", "--seed", "5")
+    assert first["new_trials"] == 4 and len(first["trials"]) == 4
     states = {t["state"] for t in first["trials"]}
     assert states <= {"complete", "pruned"} and "complete" in states
     finished = [t for t in first["trials"] if t["state"] == "complete"]
@@ -55,7 +55,7 @@ def test_a_sweep_searches_on_validation_resumes_and_retrains_its_best_trial(
     children = client.search_runs(
         [sweep_run.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{sweep_run.info.run_id}'"
     )
-    assert len(children) == 6  # every trial, pruned ones included, is a child run with its parameters
+    assert len(children) == 4  # every trial, pruned ones included, is a child run with its parameters
     assert all("lr" in child.data.params for child in children)
     logged = json.loads(
         Path(client.download_artifacts(sweep_run.info.run_id, SWEEP_ARTIFACT, str(tmp_path))).read_text()
@@ -78,9 +78,9 @@ def test_a_sweep_searches_on_validation_resumes_and_retrains_its_best_trial(
 
     # the study is kept beside the catalogue: a bigger budget adds only the missing trials
     again = run_sweep(
-        home, tracking, "--snapshot", snapshot_id, "--model", "3", "--trials", "8", "--seed", "5", "--no-retrain"
+        home, tracking, "--snapshot", snapshot_id, "--model", "3", "--trials", "6", "--seed", "5", "--no-retrain"
     )
     assert again["study"] == first["study"]
-    assert again["new_trials"] == 2 and len(again["trials"]) == 8
+    assert again["new_trials"] == 2 and len(again["trials"]) == 6
     assert again["run"] is None
     assert again["best_validation_micro_ap"] >= first["best_validation_micro_ap"]
