@@ -19,6 +19,7 @@ from benchmarks import (
     bench_crawl,
     bench_flows,
     bench_models,
+    bench_nightly,
     bench_scale,
     bench_store,
     bench_sweep,
@@ -36,13 +37,17 @@ STAGES: dict[str, tuple[Callable[..., None], dict[str, int]]] = {
     "sweep": (bench_sweep.run, {"albums": 80, "epochs": 2, "trials": 3}),
     "scale": (bench_scale.run, {"albums": 2_000, "covers": 20, "vectors": 3_000}),
     "analysis": (bench_analysis.run, {"albums": 5_000, "tsne_albums": 50, "queries": 20, "baseline_queries": 5}),
+    "nightly": (bench_nightly.run, {"albums": 60, "epochs": 2, "cache": 0, "min_mood_count": 3}),
 }
+# The full-scale rehearsal runs for hours at its default size: only when named (`python -m benchmarks nightly`).
+DEFAULT_STAGES = [name for name in STAGES if name != "nightly"]
 
 
-def run_stage_process(name: str, quick: bool, report: Report) -> None:
+def run_stage_process(name: str, quick: bool, report: Report, albums: int | None = None) -> None:
     """Run one stage in its own process, so its peak memory is its own; merge its figures into `report`."""
     with tempfile.TemporaryDirectory() as folder:
         command = [sys.executable, "-m", "benchmarks", name, "--in-process", "--output", folder, *(["--quick"] * quick)]
+        command += ["--albums", str(albums)] if albums is not None else []
         subprocess.run(command, check=True)
         data = json.loads((Path(folder) / "benchmarks.json").read_text())
     report.figures += [Figure(**{k: v for k, v in f.items() if k not in {"ratio", "met"}}) for f in data["figures"]]
@@ -55,16 +60,20 @@ def main() -> None:
     parser.add_argument("stages", nargs="*", choices=[*STAGES, []], help="stages to run (all by default)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the harness runs")
     parser.add_argument("--output", type=Path, default=RESULTS, help="folder for benchmarks.json and .md")
+    parser.add_argument("--albums", type=int, help="albums for the stages that take a size in albums (nightly: 127467)")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     report = Report()
-    for name in arguments.stages or list(STAGES):
+    for name in arguments.stages or DEFAULT_STAGES:
         if arguments.in_process:
             run, quick_sizes = STAGES[name]
-            run(report, **(quick_sizes if arguments.quick else {}))
+            sizes = dict(quick_sizes) if arguments.quick else {}
+            if arguments.albums is not None and "albums" in quick_sizes:
+                sizes["albums"] = arguments.albums
+            run(report, **sizes)
             report.peaks[name] = peak_memory()
         else:
-            run_stage_process(name, arguments.quick, report)
+            run_stage_process(name, arguments.quick, report, arguments.albums)
     json_path, markdown_path = report.write(arguments.output)
     print(f"report: {json_path} and {markdown_path}")
 

@@ -12,8 +12,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-# Every stage but `flows`, whose timed nightly runs take a minute even at quick sizes: `make bench` runs it.
-STAGES = ["catalogue", "store", "crawl", "models", "variants", "sweep", "scale", "analysis"]
+# Every stage but `flows`, whose timed nightly runs take a minute even at quick sizes (`make bench` runs it);
+# `nightly` is the full-scale rehearsal at its quick size (60 albums, three nights).
+STAGES = ["catalogue", "store", "crawl", "models", "variants", "sweep", "scale", "analysis", "nightly"]
 
 
 def test_quick_benchmarks_write_ratios_against_baselines(tmp_path: Path) -> None:

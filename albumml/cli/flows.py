@@ -38,6 +38,9 @@ def nightly(
         int | None, typer.Option(min=1, max=10_000, help="Epoch budget (ALBUMML_TRAIN_EPOCHS, else 40).")
     ] = None,
     backbone: Annotated[str | None, typer.Option(help="Backbone (ALBUMML_TRAIN_BACKBONE, else the default).")] = None,
+    min_mood_count: Annotated[
+        int | None, typer.Option(min=1, help="Keep only labels on at least this many albums (else 20).")
+    ] = None,
     sweep: Annotated[
         bool,
         typer.Option(
@@ -68,6 +71,7 @@ def nightly(
         epochs=resolve_epochs(settings, epochs),
         sweep=sweep,
         target=target,
+        **({"min_mood_count": min_mood_count} if min_mood_count is not None else {}),
     )
     if as_json:
         print(json.dumps(report, default=str))

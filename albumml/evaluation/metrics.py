@@ -64,7 +64,8 @@ def evaluate(truth: np.ndarray, scores: np.ndarray, k: int = 5) -> Metrics:
     """Micro and macro average precision and ROC-AUC, precision@k, recall@k and mean Cohen's kappa at k.
 
     Macro figures average over moods that have both a positive and a negative album in `truth` (others have no
-    defined AP or AUC); kappa compares, per album, the top-k predicted moods with the true ones over the vocabulary.
+    defined AP or AUC; with none, they are NaN); kappa compares, per album, the top-k predicted moods with the true
+    ones over the vocabulary.
     """
     truth = np.asarray(truth, dtype=bool)
     scores = np.asarray(scores, dtype=np.float64)
@@ -80,11 +81,17 @@ def evaluate(truth: np.ndarray, scores: np.ndarray, k: int = 5) -> Metrics:
     positives = truth.sum(axis=1)
     has_moods = positives > 0
     kappas = [_kappa(truth[i], chosen[i]) for i in range(truth.shape[0]) if has_moods[i]]
+    # a split too small for any mood to have both a positive and a negative album has no macro figure
+    macro = scored.any()
     return Metrics(
         micro_ap=micro_ap(truth, scores),
-        macro_ap=float(average_precision_score(truth[:, scored], scores[:, scored], average="macro")),
+        macro_ap=float(average_precision_score(truth[:, scored], scores[:, scored], average="macro"))
+        if macro
+        else float("nan"),
         micro_roc_auc=float(roc_auc_score(truth.ravel(), scores.ravel())),
-        macro_roc_auc=float(roc_auc_score(truth[:, scored], scores[:, scored], average="macro")),
+        macro_roc_auc=float(roc_auc_score(truth[:, scored], scores[:, scored], average="macro"))
+        if macro
+        else float("nan"),
         precision_at_k=float(np.mean(hits / k)),
         recall_at_k=float(np.mean(hits[has_moods] / positives[has_moods])),
         mean_kappa_at_k=float(np.mean(kappas)),

@@ -108,3 +108,10 @@ def test_mistake_closeness_needs_an_album_with_a_mistake_to_make() -> None:
     vectors = np.eye(3)
     with pytest.raises(EvaluationError, match="no mistake"):
         mistake_closeness(np.ones((2, 3)), np.ones((2, 3), dtype=bool), vectors)
+
+
+def test_a_split_where_no_mood_has_both_kinds_of_album_has_no_macro_figures() -> None:
+    truth = np.array([[True, False, True]])  # one album: every mood is all-positive or all-negative
+    metrics = evaluate(truth, np.array([[0.9, 0.1, 0.4]]), k=2)
+    assert np.isnan(metrics.macro_ap) and np.isnan(metrics.macro_roc_auc) and metrics.moods_scored == 0
+    assert metrics.micro_ap == pytest.approx(1.0)

@@ -1,0 +1,320 @@
+"""The full-scale rehearsal: the real nightly flow on a generated sample site of `--albums` albums, on this machine,
+with PostgreSQL, the local store, a local MLflow and a real Prefect server. Three nights: the first (everything
+new), one with nothing changed, and one after 1% of the albums changed (`sample-site change`).
+
+`python -m benchmarks nightly --albums 127467` runs it at the study's size (the generated site is cached under
+`benchmarks/results/sites/`, so a second rehearsal does not render 127k covers again); `--quick` at 60 albums.
+Per night it records each Prefect task's wall time and share of the night, the peak RSS of every process of the
+night (the flow, the crawler's, ...), store objects and bytes written and catalogue rows written; the figures are
+ratios of the later nights against the first. The crawl uses the sample site's explicit fast settings
+(`sample_site.FAST_CRAWL_SETTINGS`); a real site gets the polite defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from benchmarks.harness import RESULTS, Figure, Report
+from sample_site import FAST_CRAWL_SETTINGS, Faults, change_site, generate_site, serving
+from tests.support.services import admin_execute, dsn_to_url, postgres_server, prefect_server
+
+SITES = RESULTS / "sites"
+TABLES = ("albums", "album_moods", "album_themes", "moods", "themes", "crawl_runs", "crawl_errors")
+SAMPLE_EVERY_S = 0.25
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it, from /proc."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children[parent].append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        queue.extend(children.get(current, []))
+    return found
+
+
+def process_peak(pid: int) -> tuple[str, float] | None:
+    """A process's command (shortened) and its peak RSS so far in MiB (VmHWM), or None once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return " ".join(command.split()[1:4])[:60] or str(pid), int(line.split()[1]) / 1024
+    return None
+
+
+@contextmanager
+def watched(pid: int) -> Iterator[dict[str, float]]:
+    """Peak RSS (MiB) of every process below `pid` while the block runs, by command."""
+    peaks: dict[str, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for child in descendants(pid):
+                found = process_peak(child)
+                if found is not None:
+                    peaks[found[0]] = max(peaks.get(found[0], 0.0), found[1])
+            done.wait(SAMPLE_EVERY_S)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield peaks
+    finally:
+        done.set()
+        thread.join()
+
+
+def store_totals(folder: Path) -> tuple[int, int]:
+    """Objects and bytes under the local store's folder."""
+    objects = size = 0
+    for directory, _, files in os.walk(folder):
+        for name in files:
+            objects += 1
+            size += (Path(directory) / name).stat().st_size
+    return objects, size
+
+
+def row_counts(url: str) -> dict[str, int]:
+    """Rows in each catalogue table."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() for table in TABLES}
+    finally:
+        engine.dispose()
+
+
+def task_times(api: str, flow_run_id: str | None) -> dict[str, float]:
+    """Wall seconds of each task of a flow run (tasks of one name summed), from the Prefect server."""
+    body: dict[str, Any] = {"limit": 200}
+    if flow_run_id:
+        body["flow_runs"] = {"id": {"any_": [flow_run_id]}}
+    runs = httpx.post(f"{api}/task_runs/filter", json=body, timeout=30).json()
+    seconds: dict[str, float] = defaultdict(float)
+    for run in runs:
+        seconds[run["name"].rsplit("-", 1)[0]] += float(run.get("total_run_time") or 0.0)
+    return dict(seconds)
+
+
+def latest_flow_run(api: str) -> str | None:
+    """The id of the newest flow run on the server."""
+    runs = httpx.post(f"{api}/flow_runs/filter", json={"sort": "START_TIME_DESC", "limit": 1}, timeout=30).json()
+    return runs[0]["id"] if runs else None
+
+
+@dataclass
+class Night:
+    """What one night cost."""
+
+    name: str
+    seconds: float
+    stages: dict[str, float]
+    peaks: dict[str, float]
+    objects: int
+    bytes: int
+    rows: dict[str, int]
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def markdown(self) -> list[str]:
+        """The night's stages, processes and writes as Markdown lines."""
+        lines = [
+            f"**{self.name}**: {self.seconds:.1f} s",
+            "",
+            "| stage | seconds | share of the night |",
+            "| --- | ---: | ---: |",
+        ]
+        for stage, seconds in sorted(self.stages.items(), key=lambda item: -item[1]):
+            lines.append(f"| {stage} | {seconds:.1f} | {seconds / self.seconds:.1%} |")
+        outside = max(self.seconds - sum(self.stages.values()), 0.0)  # tasks in parallel can sum past the night
+        lines.append(
+            f"| outside tasks (process start, imports, the flow itself) | {outside:.1f} | "
+            f"{outside / self.seconds:.1%} |"
+        )
+        lines += ["", "| process | peak RSS (MiB) |", "| --- | ---: |"]
+        lines += [f"| `{command}` | {peak:,.0f} |" for command, peak in sorted(self.peaks.items(), key=lambda i: -i[1])]
+        rows = ", ".join(f"{table} {count:+,}" for table, count in self.rows.items() if count)
+        lines += [
+            "",
+            f"Store: {self.objects:+,} objects, {self.bytes / 2**20:+,.1f} MiB. Catalogue rows: {rows or 'none'}.",
+            "",
+        ]
+        return lines
+
+
+def site_for(albums: int, seed: int, folder: Path, cache: bool) -> Path:
+    """The generated site: a fresh copy under `folder`, from the cache of earlier rehearsals when asked."""
+    target = folder / "site"
+    cached = SITES / f"{albums}-{seed}"
+    if cache and (cached / "manifest.json").exists():
+        subprocess.run(["cp", "-a", str(cached), str(target)], check=True)
+        return target
+    generate_site(target, albums=albums, seed=seed, faults=Faults())
+    if cache:
+        SITES.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["cp", "-a", str(target), str(cached)], check=True)
+    return target
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """Where the nights run and what they are asked to do."""
+
+    env: dict[str, str]
+    url: str
+    epochs: int
+    min_mood_count: int
+    api: str
+    home: Path
+    database: str
+
+
+def night(name: str, rehearsal: Rehearsal) -> Night:
+    """One nightly flow run as a deployment would run it, in its own process, watched."""
+    home, database = rehearsal.home, rehearsal.database
+    objects_before, bytes_before = store_totals(home / "store")
+    rows_before = row_counts(database)
+    started = time.perf_counter()
+    command = [
+        *(sys.executable, "-m", "albumml", "flows", "nightly", "--url", rehearsal.url, "--json"),
+        *("--epochs", str(rehearsal.epochs), "--min-mood-count", str(rehearsal.min_mood_count)),
+    ]
+    process = subprocess.Popen(command, env=rehearsal.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with watched(process.pid) as peaks:
+        stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{name} failed: {stderr[-3000:]}")
+    objects_after, bytes_after = store_totals(home / "store")
+    rows_after = row_counts(database)
+    return Night(
+        name,
+        seconds,
+        task_times(rehearsal.api, latest_flow_run(rehearsal.api)),
+        dict(peaks),
+        objects_after - objects_before,
+        bytes_after - bytes_before,
+        {table: rows_after[table] - rows_before[table] for table in TABLES},
+        json.loads(stdout.strip().splitlines()[-1]),
+    )
+
+
+def run(
+    report: Report, *, albums: int = 127_467, epochs: int = 15, seed: int = 11, cache: int = 1, min_mood_count: int = 20
+) -> None:
+    """Three nights on one generated site; figures of the later nights against the first, and a Markdown table."""
+    import tempfile
+    import uuid
+
+    with tempfile.TemporaryDirectory() as folder, postgres_server() as dsn:
+        root = Path(folder)
+        site = site_for(albums, seed, root, bool(cache))
+        name = f"albumml_rehearsal_{uuid.uuid4().hex[:8]}"
+        admin_execute(dsn, f'CREATE DATABASE "{name}"')
+        database = dsn_to_url(dsn, name)
+        try:
+            with prefect_server(root / "prefect") as api, serving(site) as server:
+                env = {
+                    **os.environ,
+                    **FAST_CRAWL_SETTINGS,
+                    "ALBUMML_HOME": str(root / "home"),
+                    "ALBUMML_DATABASE_URL": database,
+                    "PREFECT_API_URL": api,
+                    "PREFECT_HOME": str(root / "prefect"),
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                }
+                subprocess.run(
+                    [sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True
+                )
+                rehearsal = Rehearsal(env, server.base_url, epochs, min_mood_count, api, root / "home", database)
+                first = night("first night (everything new)", rehearsal)
+                unchanged = night("second night (nothing changed)", rehearsal)
+                change_site(site, albums=max(1, albums // 100))
+                changed = night("third night (1% of the albums changed)", rehearsal)
+        finally:
+            admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    nights = [first, unchanged, changed]
+    note = f"{albums:,} albums, PostgreSQL, local store, {epochs} epochs, fast crawl settings"
+    report.add(
+        Figure(
+            "nightly",
+            "first night",
+            "albums/s",
+            albums / first.seconds,
+            "-",
+            albums / first.seconds,
+            None,
+            f"{note}: {first.seconds:.1f} s",
+        )
+    )
+    report.add(
+        Figure(
+            "nightly",
+            "unchanged night",
+            "nights/h",
+            3600 / unchanged.seconds,
+            "first night",
+            3600 / first.seconds,
+            None,
+            f"{note}: {unchanged.seconds:.1f} s",
+        )
+    )
+    report.add(
+        Figure(
+            "nightly",
+            "1%-changed night",
+            "nights/h",
+            3600 / changed.seconds,
+            "first night",
+            3600 / first.seconds,
+            None,
+            f"{note}: {changed.seconds:.1f} s",
+        )
+    )
+    features = [n.stages.get("featurize", 0.0) for n in nights]
+    if features[0] and features[2]:
+        report.add(
+            Figure(
+                "nightly",
+                "1%-changed night's feature extraction",
+                "extractions/h",
+                3600 / features[2],
+                "first night's",
+                3600 / features[0],
+                20.0,  # at most 5% of the first night's
+                f"{features[2]:.1f} s vs {features[0]:.1f} s; covers computed: "
+                f"{changed.report.get('features', {}).get('computed')}",
+            )
+        )
+    lines = [f"# Nightly rehearsal: {note}", ""]
+    for each in nights:
+        lines += each.markdown()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "nightly.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
