@@ -53,21 +53,16 @@ class Snapshot:
         return [list(labels) for labels in frame[self.target.value]]
 
 
-def _moods_query() -> Any:
-    return (
-        select(Album.id, Mood.name)
-        .join(AlbumMood, AlbumMood.album_id == Album.id)
-        .join(Mood, Mood.id == AlbumMood.mood_id)
-        .order_by(Album.id, AlbumMood.position)
+def _linked_names_query(target: Target) -> Any:
+    """Each album's moods or themes by name, in the page's order."""
+    link, vocabulary, column = (
+        (AlbumMood, Mood, AlbumMood.mood_id) if target == Target.MOODS else (AlbumTheme, Theme, AlbumTheme.theme_id)
     )
-
-
-def _themes_query() -> Any:
     return (
-        select(Album.id, Theme.name)
-        .join(AlbumTheme, AlbumTheme.album_id == Album.id)
-        .join(Theme, Theme.id == AlbumTheme.theme_id)
-        .order_by(Album.id, AlbumTheme.position)
+        select(Album.id, vocabulary.name)
+        .join(link, link.album_id == Album.id)
+        .join(vocabulary, vocabulary.id == column)
+        .order_by(Album.id, link.position)
     )
 
 
@@ -91,8 +86,7 @@ def _eligible_albums(catalogue: Catalogue, target: Target) -> list[dict[str, Any
                 row[target.value] = []
             albums[album_id] = row
         if target in (Target.MOODS, Target.THEMES):
-            linked = _moods_query() if target == Target.MOODS else _themes_query()
-            for album_id, name in connection.execute(linked.where(*LEARNABLE)):
+            for album_id, name in connection.execute(_linked_names_query(target).where(*LEARNABLE)):
                 albums[album_id][target.value].append(name)
     return [row for row in albums.values() if row[target.value]]
 
