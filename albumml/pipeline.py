@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -255,6 +256,8 @@ class FeaturizeOutcome:
     cached: int
     computed: int
     failed: int
+    extract_seconds: float = 0.0  # reading the cache and computing what it lacked
+    anchors_seconds: float = 0.0  # fitting the linear probe and kNN (once per new snapshot)
 
 
 def featurize(settings: Settings, config: TrainConfig) -> FeaturizeOutcome:
@@ -270,11 +273,19 @@ def featurize(settings: Settings, config: TrainConfig) -> FeaturizeOutcome:
     snapshot = load_snapshot(store, config.snapshot_id)
     manifest = snapshot.manifest
     backbone = load_backbone(config.backbone, config.weights, read=store_reader(store))
+    started = time.perf_counter()
     features = extract_features(store, backbone, list(manifest["cover_key"]))
+    extracted = time.perf_counter()
     data = prepare(store, snapshot, backbone, features=features)  # the vectors just read, not read again
     shared_anchors(store, anchor_path(snapshot.id, feature_key(backbone)), data.splits)
     return FeaturizeOutcome(
-        config.backbone, len(set(manifest["cover_key"])), features.cached, features.computed, len(features.failed)
+        config.backbone,
+        len(set(manifest["cover_key"])),
+        features.cached,
+        features.computed,
+        len(features.failed),
+        round(extracted - started, 2),
+        round(time.perf_counter() - extracted, 2),
     )
 
 

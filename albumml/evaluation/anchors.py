@@ -1,26 +1,22 @@
 """The strong anchors every model stands beside, fitted on the same cached features and splits: a linear probe
-(one-vs-rest logistic regression on standardised features) and a k-nearest-neighbour scorer (cosine similarity),
-each with its one knob chosen on the validation split. Label frequency is a low bar; these are what a data scientist
-would try first.
+(a logistic regression per label on standardised features, solved jointly by `albumml.evaluation.logistic`) and a
+k-nearest-neighbour scorer (cosine similarity), each with its one knob chosen on the validation split. Label
+frequency is a low bar; these are what a data scientist would try first.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 
+from albumml.evaluation.logistic import fit_logistic
 from albumml.evaluation.metrics import micro_ap
 
 # Inverse regularisation strengths the probe tries: on standardised cover features the best sat at 1e-3 (sample
 # site) to 1e-2; weaker ones overfit and converge slowest.
 PROBE_STRENGTHS = (1e-4, 1e-3, 1e-2, 1e-1)
-PROBE_MAX_ITER = 300
 NEIGHBOUR_COUNTS = (5, 10, 25, 50)
 LINEAR_PROBE = "linear probe"
 NEAREST_NEIGHBOURS = "k nearest neighbours"
@@ -54,12 +50,9 @@ def _probe_scores(
     frequency = train.truth.mean(axis=0)
     outputs = [np.tile(frequency, (len(features), 1)).astype(np.float64) for features in evaluated]
     if learnable.any():
-        model = OneVsRestClassifier(LogisticRegression(C=strength, max_iter=PROBE_MAX_ITER))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(train.features, train.truth[:, learnable].astype(int))
+        weight, bias = fit_logistic(train.features, train.truth[:, learnable], strength)
         for output, features in zip(outputs, evaluated, strict=True):
-            output[:, learnable] = model.decision_function(features).reshape(len(features), -1)
+            output[:, learnable] = np.asarray(features, dtype=np.float64) @ weight.T + bias
     return outputs
 
 

@@ -14,16 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch.nn import functional
 
 from albumml.evaluation import micro_ap
+from albumml.evaluation.logistic import fit_logistic
 
 TEMPERATURES: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 # Inverse L2 strengths (sklearn's C, per album) the learned read-back tries; like the linear probe's grid, one
 # decade apart, since the best moves with the number of albums and how tightly the head fits its training points.
 READ_BACK_STRENGTHS: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0)
-LBFGS_ITERATIONS = 200
 EPSILON = 1e-4
 STANDARDISED = "standardised"
 LEARNED = "learned"
@@ -134,34 +132,6 @@ class Scaled:
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
         return (_unit(points) - self.mean) / self.std
-
-
-def fit_logistic(features: np.ndarray, truth: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray]:
-    """One L2-penalised logistic regression per label, all at once (sklearn's objective with C=`strength` per
-    label, solved by full-batch L-BFGS in float64): weight (labels x dim) and bias (labels).
-
-    One joint solve of every label is about two orders faster than sklearn's one-vs-rest loop here, which matters
-    because a read-back is fitted at the end of every label-space run and tried at several strengths.
-    """
-    x = torch.as_tensor(features, dtype=torch.float64)
-    y = torch.as_tensor(np.asarray(truth, dtype=np.float64))
-    weight = torch.zeros((y.shape[1], x.shape[1]), dtype=torch.float64, requires_grad=True)
-    bias = torch.as_tensor(_logit(y.mean(dim=0).numpy())).clone().requires_grad_(True)
-    optimizer = torch.optim.LBFGS(
-        [weight, bias], max_iter=LBFGS_ITERATIONS, tolerance_grad=1e-6, line_search_fn="strong_wolfe"
-    )
-    albums = x.shape[0]
-
-    def objective() -> torch.Tensor:
-        optimizer.zero_grad()
-        # sklearn minimises C * sum(log-loss) + 0.5 * |w|^2 per label; divided by C * albums for a mean loss
-        loss = functional.binary_cross_entropy_with_logits(x @ weight.T + bias, y, reduction="sum") / albums
-        loss = loss + (weight**2).sum() / (2 * strength * albums)
-        loss.backward()
-        return loss
-
-    optimizer.step(objective)
-    return weight.detach().numpy(), bias.detach().numpy()
 
 
 def learned_read_back(train_points: np.ndarray, train_truth: np.ndarray, strength: float) -> LearnedReadBack:

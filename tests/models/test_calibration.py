@@ -11,13 +11,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from albumml.evaluation import micro_ap
+from albumml.evaluation.logistic import fit_logistic
 from albumml.models.calibration import (
     LEARNED,
     STANDARDISED,
     LabelSpaceSplit,
     LearnedReadBack,
     ReadBack,
-    fit_logistic,
     fit_read_back,
     read_back_from_arrays,
 )
