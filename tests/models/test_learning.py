@@ -59,7 +59,13 @@ def test_each_model_beats_the_frequency_baseline_on_held_out_covers(
         assert anchor.metrics.micro_ap > 1.2 * baseline, anchor
         assert anchor.metrics.albums == result.evaluation.model.albums
     stored = open_store(settings).list_objects(anchor_path(snapshot_id, "").removesuffix(".json"))
-    assert len(stored) == 1
+    # one feature recipe's anchors: their figures and their test scores (for the paired bootstrap)
+    assert len(stored) == 2 and {info.name.rsplit("/", 1)[1].split(".", 1)[1] for info in stored} == {
+        "json",
+        "scores.npz",
+    }
+    difference = result.evaluation.beyond["probe"]
+    assert difference.low <= difference.difference <= difference.high
     logged = MlflowClient(settings.mlflow_tracking_uri).get_run(result.run_id).data.metrics
     assert logged["baseline_probe_micro_ap"] == pytest.approx(anchors["probe"].metrics.micro_ap)
     assert "baseline_knn_micro_ap" in logged
