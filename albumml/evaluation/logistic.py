@@ -17,7 +17,8 @@ LBFGS_ITERATIONS = 200
 EPSILON = 1e-4
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
+def logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds of probabilities, clipped away from 0 and 1."""
     p = np.clip(p, EPSILON, 1 - EPSILON)
     return np.log(p / (1 - p))
 
@@ -28,7 +29,7 @@ def fit_logistic(features: np.ndarray, truth: np.ndarray, strength: float) -> tu
     x = torch.as_tensor(features, dtype=torch.float64)
     y = torch.as_tensor(np.asarray(truth, dtype=np.float64))
     weight = torch.zeros((y.shape[1], x.shape[1]), dtype=torch.float64, requires_grad=True)
-    bias = torch.as_tensor(_logit(y.mean(dim=0).numpy())).clone().requires_grad_(True)
+    bias = torch.as_tensor(logit(y.mean(dim=0).numpy())).clone().requires_grad_(True)
     optimizer = torch.optim.LBFGS(
         [weight, bias], max_iter=LBFGS_ITERATIONS, tolerance_grad=1e-6, line_search_fn="strong_wolfe"
     )

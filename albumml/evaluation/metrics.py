@@ -131,13 +131,15 @@ def evaluate_with_baselines(
     }
 
 
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit length (float64; an all-zero row stays zero)."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+
+
 def semantic_closeness(predicted: np.ndarray, truth: np.ndarray, label_vectors: np.ndarray) -> float:
     """Mean cosine between each predicted point and the vectors of its album's true moods (models 3 and 4)."""
-    predicted = np.asarray(predicted, dtype=np.float64)
-    labels = np.asarray(label_vectors, dtype=np.float64)
-    predicted = predicted / np.clip(np.linalg.norm(predicted, axis=1, keepdims=True), 1e-12, None)
-    labels = labels / np.clip(np.linalg.norm(labels, axis=1, keepdims=True), 1e-12, None)
-    cosines = predicted @ labels.T
+    cosines = unit_rows(predicted) @ unit_rows(label_vectors).T
     truth = np.asarray(truth, dtype=bool)
     per_album = [cosines[i, truth[i]].mean() for i in range(truth.shape[0]) if truth[i].any()]
     if not per_album:
@@ -156,14 +158,9 @@ class MistakeCloseness:
     mistakes: int
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float64)
-    return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
-
-
 def mistake_closeness(scores: np.ndarray, truth: np.ndarray, label_vectors: np.ndarray, k: int = 5) -> MistakeCloseness:
     """The closeness of the top-k mistakes of `scores` (albums x moods) to each album's true moods."""
-    labels = _unit_rows(label_vectors)
+    labels = unit_rows(label_vectors)
     similarity = labels @ labels.T  # mood x mood cosines
     truth = np.asarray(truth, dtype=bool)
     scores = np.asarray(scores, dtype=np.float64)

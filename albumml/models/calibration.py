@@ -16,29 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from albumml.evaluation import micro_ap
-from albumml.evaluation.logistic import fit_logistic
+from albumml.evaluation.logistic import fit_logistic, logit
+from albumml.evaluation.metrics import unit_rows
 
 TEMPERATURES: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 # Inverse L2 strengths (sklearn's C, per album) the learned read-back tries; like the linear probe's grid, one
 # decade apart, since the best moves with the number of albums and how tightly the head fits its training points.
 READ_BACK_STRENGTHS: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0)
-EPSILON = 1e-4
 STANDARDISED = "standardised"
 LEARNED = "learned"
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, EPSILON, 1 - EPSILON)
-    return np.log(p / (1 - p))
-
-
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-np.clip(x, -60, 60)))
-
-
-def _unit(points: np.ndarray) -> np.ndarray:
-    points = np.asarray(points, dtype=np.float64)
-    return points / np.clip(np.linalg.norm(points, axis=1, keepdims=True), 1e-12, None)
 
 
 @dataclass(frozen=True)
@@ -90,7 +80,7 @@ class LearnedReadBack:
         """Scores in (0, 1) (albums x moods) from predicted points (the cosines are not needed)."""
         if points is None:
             raise ValueError("a learned read-back needs the predicted points")
-        return _sigmoid(_unit(points) @ self.weight.T + self.bias)
+        return _sigmoid(unit_rows(points) @ self.weight.T + self.bias)
 
     def describe(self) -> str:
         """The form and the knob validation chose, as the run's parameters show it."""
@@ -115,7 +105,7 @@ def standardiser(train_cosines: np.ndarray, train_truth: np.ndarray, temperature
     """A standardised read-back from the training albums' cosines and moods, at a given temperature."""
     cosines = np.asarray(train_cosines, dtype=np.float64)
     frequency = np.asarray(train_truth, dtype=np.float64).mean(axis=0)
-    return ReadBack(cosines.mean(axis=0), cosines.std(axis=0) + 1e-6, _logit(frequency), temperature)
+    return ReadBack(cosines.mean(axis=0), cosines.std(axis=0) + 1e-6, logit(frequency), temperature)
 
 
 @dataclass(frozen=True)
@@ -127,11 +117,11 @@ class Scaled:
 
     @classmethod
     def fit(cls, points: np.ndarray) -> Scaled:
-        unit = _unit(points)
+        unit = unit_rows(points)
         return cls(unit.mean(axis=0), unit.std(axis=0) + 1e-6)
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
-        return (_unit(points) - self.mean) / self.std
+        return (unit_rows(points) - self.mean) / self.std
 
 
 def learned_read_back(train_points: np.ndarray, train_truth: np.ndarray, strength: float) -> LearnedReadBack:

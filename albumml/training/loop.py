@@ -266,8 +266,7 @@ def test_evaluation(
     scores = model.scores_from_features(test.features, test.metadata)
     points, label_vectors = None, mood_vectors
     if model.label_vectors is not None:
-        with torch.no_grad():
-            points = model.head.eval()(test.features, test.metadata).float().cpu().numpy()
+        points = predicted_points(model.head, test).float().cpu().numpy()
         label_vectors = model.label_vectors.cpu().numpy()
     evaluation = evaluation_of(
         "test",
