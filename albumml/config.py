@@ -24,6 +24,8 @@ DEFAULT_POSTGRES_DRIVER = "postgresql+psycopg2"  # SQLAlchemy 2.1 would pick psy
 # Where the real site's pages put their covers (and image placeholders): the crawl fetches images from these too.
 PRODUCTION_IMAGE_HOSTS = ("rovimusic.rovicorp.com", "cps-static.rovicorp.com", "fastly-gce.allmusic.com")
 HostList = Annotated[list[str], NoDecode]  # read from the environment as a comma-separated list
+FeatureRuntime = Literal["openvino", "torch"]
+DEFAULT_FEATURE_RUNTIME: FeatureRuntime = "openvino"  # about 2x PyTorch on CPUs, the same float32 features
 
 
 def default_local_training_slots() -> int:
@@ -60,6 +62,11 @@ class Settings(BaseSettings):
     )
     train_epochs: int | None = Field(
         None, ge=1, description="This deployment's epoch budget when a run gives none; else TrainConfig's."
+    )
+    feature_runtime: FeatureRuntime = Field(
+        DEFAULT_FEATURE_RUNTIME,
+        description="What runs the frozen backbone to extract features on a CPU (GPUs always use PyTorch); a "
+        "runtime whose first batch strays from PyTorch's features is dropped for PyTorch.",
     )
     sweep_trials: int = Field(
         20, ge=1, le=10_000, description="Trials a variant's hyper-parameter sweep may spend (finished ones count)."

@@ -258,6 +258,7 @@ class FeaturizeOutcome:
     failed: int
     extract_seconds: float = 0.0  # reading the cache and computing what it lacked
     anchors_seconds: float = 0.0  # fitting the linear probe and kNN (once per new snapshot)
+    runtime: str = ""  # what ran the backbone for the computed covers ("openvino", "torch"; empty: none computed)
 
 
 def featurize(settings: Settings, config: TrainConfig) -> FeaturizeOutcome:
@@ -286,6 +287,7 @@ def featurize(settings: Settings, config: TrainConfig) -> FeaturizeOutcome:
         len(features.failed),
         round(extracted - started, 2),
         round(time.perf_counter() - extracted, 2),
+        features.runtime,
     )
 
 

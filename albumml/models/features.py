@@ -16,8 +16,10 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from albumml.config import FeatureRuntime, load_settings
 from albumml.errors import CorruptObjectError, ObjectNotFoundError
 from albumml.models.backbones import Backbone
+from albumml.models.runtime import FeatureRunner
 from albumml.storage import Store
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class FeatureSet:
     computed: int = 0
     cached: int = 0
     failed: dict[str, str] = field(default_factory=dict)
+    runtime: str = ""  # what computed the new vectors ("openvino", "torch"); empty when nothing was computed
 
 
 def feature_key(backbone: Backbone) -> str:
@@ -126,20 +129,22 @@ def decode_cover(data: bytes, side: int = DECODE_SIDE) -> Image.Image:
     return image.convert("RGB")
 
 
-def _prepared_cover(store: Store, backbone: Backbone, cover_key: str) -> torch.Tensor | str:
-    """The cover as the backbone's input tensor, or the reason it cannot be used."""
-    image = _read_cover(store, cover_key)
-    return image if isinstance(image, str) else backbone.transform(image)
-
-
-def _read_cover(store: Store, cover_key: str) -> Image.Image | str:
-    """The decoded cover, or the reason it cannot be used."""
+def _fetched_cover(store: Store, cover_key: str) -> bytes | str:
+    """The cover's bytes, or the reason they cannot be read."""
     try:
-        return decode_cover(store.get_blob(cover_key))
+        return store.get_blob(cover_key)
     except ObjectNotFoundError:
         return "cover_missing_from_store"
     except CorruptObjectError:
         return "cover_corrupt_in_store"
+
+
+def _prepared_cover(backbone: Backbone, data: bytes | str) -> torch.Tensor | str:
+    """The cover as the backbone's input tensor, or the reason it cannot be used."""
+    if isinstance(data, str):
+        return data
+    try:
+        return backbone.transform(decode_cover(data))
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         return f"cover_undecodable: {exc}"
 
@@ -152,36 +157,45 @@ def extract_features(
     batch_size: int = 32,
     readers: int = 4,
     device: str | None = None,
+    runtime: FeatureRuntime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> FeatureSet:
     """Features for `cover_keys`: read from the cache where present, else computed in batches and cached in shards
     of up to SHARD_SIZE vectors (one object each, not one per cover: a full catalogue's vectors read back in a few
-    hundred reads, and a night that changed 1% of covers writes about 1% of them)."""
+    hundred reads, and a night that changed 1% of covers writes about 1% of them). `runtime` runs the backbone on a
+    CPU (see `albumml.models.runtime`; None: the settings' `feature_runtime`)."""
     key = feature_key(backbone)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    # channels-last convolutions run about 1.5x faster on CPUs (oneDNN) and on tensor cores; same outputs
-    extractor = backbone.extractor.to(device).eval().to(memory_format=torch.channels_last)
     unique = list(dict.fromkeys(cover_keys))
     computed: dict[str, np.ndarray] = {}
     failed: dict[str, str] = {}
 
-    def prepared(chunk: list[str]) -> list[tuple[str, torch.Tensor | str]]:
-        """The chunk's covers read, decoded and transformed (in a reader thread), or why one cannot be."""
-        return [(cover, _prepared_cover(store, backbone, cover)) for cover in chunk]
+    # Covers are read a few batches ahead in reader threads. On a GPU they are decoded there too; on a CPU they are
+    # decoded between batches, since decoding beside the backbone's own threads slowed extraction by a third there
+    # (the cores were oversubscribed; `python -m benchmarks models`).
+    decode_ahead = device != "cpu"
+
+    def fetched(chunk: list[str]) -> list[tuple[str, bytes | str | torch.Tensor]]:
+        """The chunk's covers read (in a reader thread), decoded where `decode_ahead`, or why one cannot be."""
+        read = [(cover, _fetched_cover(store, cover)) for cover in chunk]
+        return [(cover, _prepared_cover(backbone, data)) for cover, data in read] if decode_ahead else list(read)
+
+    def prepared(ready: list[tuple[str, bytes | str | torch.Tensor]]) -> list[tuple[str, torch.Tensor | str]]:
+        return [(c, item if isinstance(item, torch.Tensor) else _prepared_cover(backbone, item)) for c, item in ready]
 
     with ThreadPoolExecutor(max_workers=readers) as pool:
         index = CacheIndex.read(store, key, pool)
         missing = [cover for cover in unique if cover not in index]
+        extractor = FeatureRunner(backbone.extractor, device, runtime or load_settings().feature_runtime, len(missing))
         if progress is not None and len(missing) < len(unique):
             progress(len(unique) - len(missing))
         pending: dict[str, np.ndarray] = {}
-        # covers are decoded a few batches ahead, in reader threads, while the backbone runs on the current batch
         chunks = [missing[start : start + batch_size] for start in range(0, len(missing), batch_size)]
-        ahead = [pool.submit(prepared, chunk) for chunk in chunks[:readers]]
+        ahead = [pool.submit(fetched, chunk) for chunk in chunks[:readers]]
         for number, chunk in enumerate(chunks):
-            ready = ahead[number].result()
+            ready = prepared(ahead[number].result())
             if number + readers < len(chunks):
-                ahead.append(pool.submit(prepared, chunks[number + readers]))
+                ahead.append(pool.submit(fetched, chunks[number + readers]))
             usable: list[tuple[str, torch.Tensor]] = []
             for cover, tensor in ready:
                 if isinstance(tensor, str):
@@ -190,9 +204,7 @@ def extract_features(
                 else:
                     usable.append((cover, tensor))
             if usable:
-                with torch.inference_mode():
-                    batch = torch.stack([tensor for _, tensor in usable]).to(device)
-                    vectors = extractor(batch.contiguous(memory_format=torch.channels_last)).float().cpu().numpy()
+                vectors = extractor(torch.stack([tensor for _, tensor in usable]))
                 for (cover, _), vector in zip(usable, vectors, strict=True):
                     pending[cover] = computed[cover] = vector
             if len(pending) >= SHARD_SIZE:
@@ -208,4 +220,5 @@ def extract_features(
     vectors = (
         np.stack([found[cover] for cover in wanted]) if wanted else np.zeros((0, backbone.feature_dim), np.float32)
     )
-    return FeatureSet(wanted, vectors, computed=len(computed), cached=len(loaded), failed=failed)
+    runtime_used = extractor.name if computed else ""
+    return FeatureSet(wanted, vectors, len(computed), len(loaded), failed, runtime_used)

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from albumml.config import Settings
-from albumml.models import features
+from albumml.models import features, runtime
 from albumml.models.backbones import load_backbone
 from albumml.models.features import extract_features, feature_key
 from albumml.storage import Store, open_store
@@ -88,3 +88,17 @@ def test_vectors_kept_alone_by_earlier_versions_are_still_read(store: Store, lit
     result = extract_features(store, lite0, [key])
     assert (result.computed, result.cached) == (0, 1)
     np.testing.assert_array_equal(result.vectors[0], vector)
+
+
+def test_the_settings_choose_the_runtime_and_the_result_names_it(
+    store: Store, lite0, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = [store.put_blob(cover((30 * n, 90, 60))).key for n in range(3)]
+    monkeypatch.setattr(runtime, "COMPILE_PAYS_OFF", 1)  # worth converting for one cover, so the default shows
+    monkeypatch.setenv("ALBUMML_FEATURE_RUNTIME", "torch")
+    by_torch = extract_features(store, lite0, keys[:2])
+    assert by_torch.runtime == "torch"
+    monkeypatch.delenv("ALBUMML_FEATURE_RUNTIME")
+    by_default = extract_features(store, lite0, keys)  # two read back, one computed by the default runtime
+    assert (by_default.computed, by_default.cached, by_default.runtime) == (1, 2, "openvino")
+    assert extract_features(store, lite0, keys).runtime == ""  # nothing computed
