@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     store_url: str = Field("", description="Image and artifact store: a folder path, file:// or s3://bucket/prefix.")
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto); AWS if unset.")
     s3_region: str = Field("us-east-1", description="Region for S3 clients.")
+    store_request_log: Path | None = Field(
+        None,
+        description="A file each process appends its store work to at exit, counted as S3 requests by kind (what a "
+        "night would cost on S3, measured on any store; the full-scale rehearsal sets it).",
+    )
     s3_access_key_id: str | None = Field(None, description="S3 key id; the AWS credential chain if unset.")
     s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret key.")
     mlflow_tracking_uri: str = Field(

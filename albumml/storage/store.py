@@ -15,6 +15,7 @@ from albumml.config import Settings
 from albumml.errors import ConfigError, CorruptObjectError, ObjectNotFoundError, StoreError
 from albumml.storage.backends import Backend, ObjectInfo
 from albumml.storage.local import LocalBackend
+from albumml.storage.metering import MeteredBackend, process_meter
 from albumml.storage.s3 import S3Backend, make_s3_client
 
 log = logging.getLogger(__name__)
@@ -249,7 +250,15 @@ class Store:
 
 
 def open_store(settings: Settings) -> Store:
-    """The store the settings point to: a local folder, file:// URL or s3://bucket/prefix."""
+    """The store the settings point to: a local folder, file:// URL or s3://bucket/prefix; its requests counted where
+    the settings keep a request log."""
+    backend = _backend(settings)
+    if settings.store_request_log is not None:
+        backend = MeteredBackend(backend, process_meter(settings.store_request_log))
+    return Store(backend)
+
+
+def _backend(settings: Settings) -> Backend:
     url = settings.store_url
     if url.startswith("s3://"):
         bucket, _, prefix = url[len("s3://") :].partition("/")
@@ -261,9 +270,9 @@ def open_store(settings: Settings) -> Store:
                 settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
             ),
         )
-        return Store(S3Backend(client, bucket, prefix, endpoint_url=settings.s3_endpoint_url))
+        return S3Backend(client, bucket, prefix, endpoint_url=settings.s3_endpoint_url)
     if url.startswith("file://"):
         url = url[len("file://") :]
     if not url:
         raise ConfigError("ALBUMML_STORE_URL is empty; give a folder path or s3://bucket/prefix")
-    return Store(LocalBackend(Path(url)))
+    return LocalBackend(Path(url))
