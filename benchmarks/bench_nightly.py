@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
+from albumml.storage.metering import PRICE_PER_1000, read_request_log
 from benchmarks.harness import RESULTS, Figure, Report
 from sample_site import FAST_CRAWL_SETTINGS, Faults, change_site, generate_site, serving
 from tests.support.services import admin_execute, dsn_to_url, postgres_server, prefect_server
@@ -35,6 +36,11 @@ from tests.support.services import admin_execute, dsn_to_url, postgres_server, p
 SITES = RESULTS / "sites"
 TABLES = ("albums", "album_moods", "album_themes", "moods", "themes", "crawl_runs", "crawl_errors")
 SAMPLE_EVERY_S = 0.25
+# The first night's Batch estimate. Assumed, not measured (no GPU machine measured it yet): a VGG-16-class backbone
+# under AMP extracts about 1,000 covers/s on one current datacenter GPU, and a Batch job takes about 3 minutes
+# from submission to its first batch (instance start, image pull). Replace with the device figures when taken.
+GPU_COVERS_PER_S = 1_000.0
+BATCH_JOB_STARTUP_S = 180.0
 
 
 def descendants(pid: int) -> list[int]:
@@ -141,21 +147,53 @@ class Night:
     bytes: int
     rows: dict[str, int]
     report: dict[str, Any] = field(default_factory=dict)
+    requests: Counter[str] = field(default_factory=Counter)
+    epochs: int = 0
+
+    def throughput(self, stage: str) -> str:
+        """The stage's work per second in its own unit, where the night's report says how much work it did."""
+        seconds = self.stages.get(stage) or 0.0
+        features = self.report.get("features") or {}
+        work: dict[str, tuple[float, str]] = {
+            "crawl": (float((self.report.get("crawl") or {}).get("pages_fetched") or 0), "pages"),
+            "snapshot": (float((self.report.get("snapshot") or {}).get("albums") or 0), "albums"),
+            "featurize": (float(features.get("computed") or 0), "covers computed"),
+            "train": (self.album_epochs(), "album-epochs"),
+        }
+        if stage == "featurize" and features.get("extract_seconds"):
+            seconds = float(features["extract_seconds"])  # extraction alone; the anchors are their own column
+        done, unit = work.get(stage, (0.0, ""))
+        if not done or not seconds:
+            return "-"
+        return f"{done / seconds:,.2f} {unit}/s" if done / seconds < 10 else f"{done / seconds:,.0f} {unit}/s"
+
+    def album_epochs(self) -> float:
+        """Albums x epochs the night's models trained through (the epoch budget; early stopping may end sooner)."""
+        albums = float((self.report.get("snapshot") or {}).get("albums") or 0)
+        return albums * self.epochs * len(self.report.get("trained") or [])
+
+    def s3_line(self) -> str:
+        """The night's store work as S3 requests and their price."""
+        if not self.requests:
+            return "S3 requests: none."
+        counted = ", ".join(f"{kind} {self.requests[kind]:,}" for kind in PRICE_PER_1000 if self.requests[kind])
+        dollars = sum(PRICE_PER_1000[kind] * count / 1000 for kind, count in self.requests.items())
+        return f"S3 requests (the store's work counted as S3 would bill it): {counted}; ${dollars:,.4f}."
 
     def markdown(self) -> list[str]:
         """The night's stages, processes and writes as Markdown lines."""
         lines = [
             f"**{self.name}**: {self.seconds:.1f} s",
             "",
-            "| stage | seconds | share of the night |",
-            "| --- | ---: | ---: |",
+            "| stage | seconds | share of the night | throughput |",
+            "| --- | ---: | ---: | ---: |",
         ]
         for stage, seconds in sorted(self.stages.items(), key=lambda item: -item[1]):
-            lines.append(f"| {stage} | {seconds:.1f} | {seconds / self.seconds:.1%} |")
+            lines.append(f"| {stage} | {seconds:.1f} | {seconds / self.seconds:.1%} | {self.throughput(stage)} |")
         outside = max(self.seconds - sum(self.stages.values()), 0.0)  # tasks in parallel can sum past the night
         lines.append(
             f"| outside tasks (process start, imports, the flow itself) | {outside:.1f} | "
-            f"{outside / self.seconds:.1%} |"
+            f"{outside / self.seconds:.1%} | - |"
         )
         lines += ["", "| process | peak RSS (MiB) |", "| --- | ---: |"]
         lines += [f"| `{command}` | {peak:,.0f} |" for command, peak in sorted(self.peaks.items(), key=lambda i: -i[1])]
@@ -164,8 +202,30 @@ class Night:
             "",
             f"Store: {self.objects:+,} objects, {self.bytes / 2**20:+,.1f} MiB. Catalogue rows: {rows or 'none'}.",
             "",
+            self.s3_line(),
+            "",
         ]
         return lines
+
+
+def batch_estimate(first: Night) -> list[str]:
+    """How the first night's compute would run as AWS Batch GPU jobs: extraction at GPU_COVERS_PER_S, each variant's
+    head training no slower than it ran here, every job paying BATCH_JOB_STARTUP_S."""
+    covers = float((first.report.get("features") or {}).get("computed") or 0)
+    variants = max(1, len(first.report.get("trained") or []))
+    extraction = covers / GPU_COVERS_PER_S
+    training = first.stages.get("train", 0.0)  # CPU seconds here, summed over variants: an upper bound on a GPU
+    startup = BATCH_JOB_STARTUP_S * variants
+    total = extraction + training + startup
+    return [
+        "**First night on AWS Batch (estimate)**: "
+        f"extraction {covers:,.0f} covers / {GPU_COVERS_PER_S:,.0f} covers/s = {extraction / 60:.1f} GPU-min; "
+        f"head training at most {training / 60:.1f} GPU-min (this machine's CPU seconds, {variants} variants); "
+        f"job start-up {startup / 60:.1f} min ({variants} jobs x {BATCH_JOB_STARTUP_S:.0f} s); "
+        f"about {total / 60:.1f} GPU-minutes billed. The GPU rate and start-up are assumptions "
+        "(`GPU_COVERS_PER_S`, `BATCH_JOB_STARTUP_S` in `benchmarks/bench_nightly.py`), not measurements.",
+        "",
+    ]
 
 
 def site_for(albums: int, seed: int, folder: Path, cache: bool) -> Path:
@@ -200,12 +260,14 @@ def night(name: str, rehearsal: Rehearsal) -> Night:
     home, database = rehearsal.home, rehearsal.database
     objects_before, bytes_before = store_totals(home / "store")
     rows_before = row_counts(database)
+    requests_log = home.parent / f"requests-{time.monotonic_ns()}.jsonl"
+    env = {**rehearsal.env, "ALBUMML_STORE_REQUEST_LOG": str(requests_log)}
     started = time.perf_counter()
     command = [
         *(sys.executable, "-m", "albumml", "flows", "nightly", "--url", rehearsal.url, "--json"),
         *("--epochs", str(rehearsal.epochs), "--min-mood-count", str(rehearsal.min_mood_count)),
     ]
-    process = subprocess.Popen(command, env=rehearsal.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with watched(process.pid) as peaks:
         stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
@@ -222,6 +284,8 @@ def night(name: str, rehearsal: Rehearsal) -> Night:
         bytes_after - bytes_before,
         {table: rows_after[table] - rows_before[table] for table in TABLES},
         json.loads(stdout.strip().splitlines()[-1]),
+        read_request_log(requests_log),
+        rehearsal.epochs,
     )
 
 
@@ -316,6 +380,7 @@ def run(
     lines = [f"# Nightly rehearsal: {note}", ""]
     for each in nights:
         lines += each.markdown()
+    lines += batch_estimate(first)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "nightly.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
