@@ -41,6 +41,20 @@ CASES = [
     ("hidden-negative", ["train", "--snapshot", "s", "--hidden=-5"], {}, 2, "greater than or equal to 1"),
     ("epochs-too-many", ["train", "--snapshot", "s", "--epochs", "100000"], {}, 2, "less than or equal to 10000"),
     ("device-unknown", ["train", "--snapshot", "s", "--device", "tpu"], {}, 2, "'auto', 'cpu' or 'cuda'"),
+    (
+        "target-weighting-unknown",
+        ["train", "--snapshot", "s", "--target-weighting", "bogus"],
+        {},
+        2,
+        "'bogus' is not one of 'first_k', 'page_order'",
+    ),
+    (
+        "feature-runtime-unknown",
+        ["models", "list"],
+        {"ALBUMML_FEATURE_RUNTIME": "onnx"},
+        1,
+        "ALBUMML_FEATURE_RUNTIME: Input should be 'openvino' or 'torch'",
+    ),
     ("nightly-backbone-unknown", ["flows", "nightly", "--backbone", "bogus"], {}, 2, "choose one of vgg16"),
     (
         "device-cuda-absent",
