@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,37 +62,55 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def process_peak(pid: int) -> tuple[str, float] | None:
-    """A process's command (shortened) and its peak RSS so far in MiB (VmHWM), or None once it is gone."""
+def process_peak(pid: int) -> tuple[str, float, float] | None:
+    """A process's command (shortened), its peak RSS so far and its RSS now in MiB (VmHWM, VmRSS), or None once it
+    is gone."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return None
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return " ".join(command.split()[1:4])[:60] or str(pid), int(line.split()[1]) / 1024
-    return None
+    fields = {line.split(":")[0]: line for line in status.splitlines() if line.startswith(("VmHWM:", "VmRSS:"))}
+    if len(fields) < 2:
+        return None
+    mib = {name: int(line.split()[1]) / 1024 for name, line in fields.items()}
+    return " ".join(command.split()[1:4])[:60] or str(pid), mib["VmHWM"], mib["VmRSS"]
+
+
+@dataclass
+class Watch:
+    """What sampling a night's processes found: each command's peak RSS, and the RSS of all of them over time."""
+
+    peaks: dict[str, float] = field(default_factory=dict)
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (epoch seconds, MiB of all processes)
+
+    def peak_between(self, start: float, end: float) -> float:
+        """The most RSS all the night's processes held together between two moments (0 when none was sampled)."""
+        return max((rss for moment, rss in self.samples if start <= moment <= end), default=0.0)
 
 
 @contextmanager
-def watched(pid: int) -> Iterator[dict[str, float]]:
-    """Peak RSS (MiB) of every process below `pid` while the block runs, by command."""
-    peaks: dict[str, float] = {}
+def watched(pid: int) -> Iterator[Watch]:
+    """Peak RSS (MiB) of every process below `pid` while the block runs, by command, and their total over time."""
+    watch = Watch()
+    peaks = watch.peaks
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
+            total = 0.0
             for child in descendants(pid):
                 found = process_peak(child)
                 if found is not None:
                     peaks[found[0]] = max(peaks.get(found[0], 0.0), found[1])
+                    total += found[2]
+            watch.samples.append((time.time(), total))
             done.wait(SAMPLE_EVERY_S)
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     try:
-        yield peaks
+        yield watch
     finally:
         done.set()
         thread.join()
@@ -117,16 +136,22 @@ def row_counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def task_times(api: str, flow_run_id: str | None) -> dict[str, float]:
-    """Wall seconds of each task of a flow run (tasks of one name summed), from the Prefect server."""
+def task_times(api: str, flow_run_id: str | None) -> tuple[dict[str, float], dict[str, list[tuple[float, float]]]]:
+    """Wall seconds of each task of a flow run (tasks of one name summed), and when each ran (epoch seconds), from
+    the Prefect server."""
     body: dict[str, Any] = {"limit": 200}
     if flow_run_id:
         body["flow_runs"] = {"id": {"any_": [flow_run_id]}}
     runs = httpx.post(f"{api}/task_runs/filter", json=body, timeout=30).json()
     seconds: dict[str, float] = defaultdict(float)
+    windows: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for run in runs:
-        seconds[run["name"].rsplit("-", 1)[0]] += float(run.get("total_run_time") or 0.0)
-    return dict(seconds)
+        name = run["name"].rsplit("-", 1)[0]
+        seconds[name] += float(run.get("total_run_time") or 0.0)
+        if run.get("start_time") and run.get("end_time"):
+            moments = [datetime.fromisoformat(run[key]).timestamp() for key in ("start_time", "end_time")]
+            windows[name].append((moments[0], moments[1]))
+    return dict(seconds), dict(windows)
 
 
 def latest_flow_run(api: str) -> str | None:
@@ -149,6 +174,7 @@ class Night:
     report: dict[str, Any] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
     epochs: int = 0
+    stage_peaks: dict[str, float] = field(default_factory=dict)  # MiB all processes held together in the stage
 
     def throughput(self, stage: str) -> str:
         """The stage's work per second in its own unit, where the night's report says how much work it did."""
@@ -185,15 +211,18 @@ class Night:
         lines = [
             f"**{self.name}**: {self.seconds:.1f} s",
             "",
-            "| stage | seconds | share of the night | throughput |",
-            "| --- | ---: | ---: | ---: |",
+            "| stage | seconds | share of the night | throughput | peak RSS, all processes (MiB) |",
+            "| --- | ---: | ---: | ---: | ---: |",
         ]
         for stage, seconds in sorted(self.stages.items(), key=lambda item: -item[1]):
-            lines.append(f"| {stage} | {seconds:.1f} | {seconds / self.seconds:.1%} | {self.throughput(stage)} |")
+            peak = f"{self.stage_peaks[stage]:,.0f}" if self.stage_peaks.get(stage) else "-"
+            lines.append(
+                f"| {stage} | {seconds:.1f} | {seconds / self.seconds:.1%} | {self.throughput(stage)} | {peak} |"
+            )
         outside = max(self.seconds - sum(self.stages.values()), 0.0)  # tasks in parallel can sum past the night
         lines.append(
             f"| outside tasks (process start, imports, the flow itself) | {outside:.1f} | "
-            f"{outside / self.seconds:.1%} | - |"
+            f"{outside / self.seconds:.1%} | - | - |"
         )
         lines += ["", "| process | peak RSS (MiB) |", "| --- | ---: |"]
         lines += [f"| `{command}` | {peak:,.0f} |" for command, peak in sorted(self.peaks.items(), key=lambda i: -i[1])]
@@ -268,24 +297,26 @@ def night(name: str, rehearsal: Rehearsal) -> Night:
         *("--epochs", str(rehearsal.epochs), "--min-mood-count", str(rehearsal.min_mood_count)),
     ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    with watched(process.pid) as peaks:
+    with watched(process.pid) as watch:
         stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"{name} failed: {stderr[-3000:]}")
     objects_after, bytes_after = store_totals(home / "store")
     rows_after = row_counts(database)
+    stages, windows = task_times(rehearsal.api, latest_flow_run(rehearsal.api))
     return Night(
         name,
         seconds,
-        task_times(rehearsal.api, latest_flow_run(rehearsal.api)),
-        dict(peaks),
+        stages,
+        dict(watch.peaks),
         objects_after - objects_before,
         bytes_after - bytes_before,
         {table: rows_after[table] - rows_before[table] for table in TABLES},
         json.loads(stdout.strip().splitlines()[-1]),
         read_request_log(requests_log),
         rehearsal.epochs,
+        {stage: max(watch.peak_between(*window) for window in spans) for stage, spans in windows.items()},
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from albumml.errors import AgreementError
+from albumml.evaluation.kappa import paired_kappas
 
 LabelSets = Mapping[str, Collection[str]]
 """One rater's moods per cover: cover id -> the moods chosen for it."""
@@ -39,27 +40,13 @@ def landis_koch(kappa: float | None) -> str:
     return next(name for upper, name in BANDS[1:] if rounded <= upper)
 
 
-def _kappas(first: np.ndarray, second: np.ndarray, axis: int) -> tuple[list[float | None], np.ndarray]:
-    """Kappa and observed agreement of paired binary decisions along `axis`, from exact integer counts."""
-    n = first.shape[axis]
-    yes_first = first.sum(axis=axis, dtype=np.int64)
-    yes_second = second.sum(axis=axis, dtype=np.int64)
-    both = (first & second).sum(axis=axis, dtype=np.int64)
-    agree = n - yes_first - yes_second + 2 * both
-    chance = yes_first * yes_second + (n - yes_first) * (n - yes_second)
-    numerator = n * agree - chance
-    denominator = n * n - chance
-    kappas = [int(num) / int(den) if den else None for num, den in zip(numerator, denominator, strict=True)]
-    return kappas, agree / n
-
-
 def cohen_kappa(first: Sequence[bool] | np.ndarray, second: Sequence[bool] | np.ndarray) -> float | None:
     """Cohen's kappa of two raters' yes/no decisions on the same items; None when it is undefined."""
     a = np.asarray(first, dtype=bool).reshape(-1, 1)
     b = np.asarray(second, dtype=bool).reshape(-1, 1)
     if a.shape != b.shape or not a.size:
         raise AgreementError(f"two raters need the same, non-zero number of decisions (got {a.size} and {b.size})")
-    return _kappas(a, b, axis=0)[0][0]
+    return paired_kappas(a, b, axis=0)[0][0]
 
 
 @dataclass(frozen=True)
@@ -162,9 +149,9 @@ def compare_matrices(
         )
     if not first.shape[0]:
         raise AgreementError(f"{names[0]} and {names[1]} have no cover in common: nothing to compare")
-    mood_kappas, mood_observed = _kappas(first, second, axis=0)
-    cover_kappas = [k for k in _kappas(first, second, axis=1)[0] if k is not None]
-    micro, observed = _kappas(first.reshape(-1, 1), second.reshape(-1, 1), axis=0)
+    mood_kappas, mood_observed = paired_kappas(first, second, axis=0)
+    cover_kappas = [k for k in paired_kappas(first, second, axis=1)[0] if k is not None]
+    micro, observed = paired_kappas(first.reshape(-1, 1), second.reshape(-1, 1), axis=0)
     defined = [k for k in mood_kappas if k is not None]
     per_mood = {
         mood: MoodAgreement(kappa, float(agree), int(a), int(b))

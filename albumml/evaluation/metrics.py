@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.metrics import average_precision_score, cohen_kappa_score, roc_auc_score
+from scipy.stats import rankdata
 
 from albumml.errors import EvaluationError
+from albumml.evaluation.kappa import paired_kappas
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,32 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return chosen
 
 
+def average_precision(truth: np.ndarray, scores: np.ndarray) -> float:
+    """Average precision of one ranking (scikit-learn's step-wise definition: precision at each distinct score,
+    weighted by the recall it adds); 0 when nothing is positive. One sort, no input validation: an epoch's
+    evaluation calls it for every mood."""
+    order = np.argsort(-scores, kind="mergesort")
+    ranked, positive = scores[order], truth[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(ranked)), ranked.size - 1]
+    true_positives = np.cumsum(positive, dtype=np.float64)[last_of_tie]
+    if not true_positives.size or true_positives[-1] == 0:
+        return 0.0
+    precision = true_positives / (last_of_tie + 1)
+    recall = true_positives / true_positives[-1]
+    return float(np.sum(np.diff(recall, prepend=0.0) * precision))
+
+
+def roc_auc_columns(truth: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """ROC-AUC of each column (ties count a half, as the trapezoidal curve does), from average ranks."""
+    ranks = rankdata(scores, axis=0)
+    positives = truth.sum(axis=0)
+    negatives = truth.shape[0] - positives
+    return ((ranks * truth).sum(axis=0) - positives * (positives + 1) / 2) / (positives * negatives)
+
+
 def micro_ap(truth: np.ndarray, scores: np.ndarray) -> float:
     """Micro-averaged average precision over every (album, mood) pair; 0 when no pair is positive."""
-    flat = np.asarray(truth, dtype=bool).ravel()
-    return float(average_precision_score(flat, np.asarray(scores).ravel())) if flat.any() else 0.0
+    return average_precision(np.asarray(truth, dtype=bool).ravel(), np.asarray(scores, dtype=np.float64).ravel())
 
 
 def evaluate(truth: np.ndarray, scores: np.ndarray, k: int = 5) -> Metrics:
@@ -80,18 +103,18 @@ def evaluate(truth: np.ndarray, scores: np.ndarray, k: int = 5) -> Metrics:
     hits = (chosen & truth).sum(axis=1)
     positives = truth.sum(axis=1)
     has_moods = positives > 0
-    kappas = [_kappa(truth[i], chosen[i]) for i in range(truth.shape[0]) if has_moods[i]]
+    # an album whose chosen moods are exactly its true ones agrees perfectly (kappa undefined only then)
+    kappas = [1.0 if k is None else k for k in paired_kappas(truth[has_moods], chosen[has_moods], axis=1)[0]]
     # a split too small for any mood to have both a positive and a negative album has no macro figure
     macro = scored.any()
+    flat_truth, flat_scores = truth.ravel(), scores.ravel()
     return Metrics(
         micro_ap=micro_ap(truth, scores),
-        macro_ap=float(average_precision_score(truth[:, scored], scores[:, scored], average="macro"))
+        macro_ap=float(np.mean([average_precision(truth[:, j], scores[:, j]) for j in np.flatnonzero(scored)]))
         if macro
         else float("nan"),
-        micro_roc_auc=float(roc_auc_score(truth.ravel(), scores.ravel())),
-        macro_roc_auc=float(roc_auc_score(truth[:, scored], scores[:, scored], average="macro"))
-        if macro
-        else float("nan"),
+        micro_roc_auc=float(roc_auc_columns(flat_truth[:, None], flat_scores[:, None])[0]),
+        macro_roc_auc=float(np.mean(roc_auc_columns(truth[:, scored], scores[:, scored]))) if macro else float("nan"),
         precision_at_k=float(np.mean(hits / k)),
         recall_at_k=float(np.mean(hits[has_moods] / positives[has_moods])),
         mean_kappa_at_k=float(np.mean(kappas)),
@@ -99,13 +122,6 @@ def evaluate(truth: np.ndarray, scores: np.ndarray, k: int = 5) -> Metrics:
         albums=int(truth.shape[0]),
         moods_scored=int(scored.sum()),
     )
-
-
-def _kappa(truth: np.ndarray, chosen: np.ndarray) -> float:
-    """Cohen's kappa between two raters over the vocabulary; 1 when both agree on every mood."""
-    if np.array_equal(truth, chosen):
-        return 1.0
-    return float(cohen_kappa_score(truth, chosen))
 
 
 def frequency_baseline(train_truth: np.ndarray, albums: int) -> np.ndarray:

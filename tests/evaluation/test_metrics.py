@@ -115,3 +115,31 @@ def test_a_split_where_no_mood_has_both_kinds_of_album_has_no_macro_figures() ->
     metrics = evaluate(truth, np.array([[0.9, 0.1, 0.4]]), k=2)
     assert np.isnan(metrics.macro_ap) and np.isnan(metrics.macro_roc_auc) and metrics.moods_scored == 0
     assert metrics.micro_ap == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_figures_equal_scikit_learns_on_rankings_with_ties(seed: int) -> None:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    rng = np.random.default_rng(seed)
+    truth = rng.random((120, 40)) < 0.15
+    truth[:, 0] = False  # a mood no album has: left out of the macro figures
+    scores = np.round(rng.random((120, 40)), 1)  # coarse scores: many ties
+    found = evaluate(truth, scores, k=5)
+    scored = truth.any(axis=0) & ~truth.all(axis=0)
+    assert found.micro_ap == pytest.approx(average_precision_score(truth.ravel(), scores.ravel()), abs=1e-12)
+    assert found.macro_ap == pytest.approx(
+        average_precision_score(truth[:, scored], scores[:, scored], average="macro"), abs=1e-12
+    )
+    assert found.micro_roc_auc == pytest.approx(roc_auc_score(truth.ravel(), scores.ravel()), abs=1e-12)
+    assert found.macro_roc_auc == pytest.approx(
+        roc_auc_score(truth[:, scored], scores[:, scored], average="macro"), abs=1e-12
+    )
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :5]
+    chosen = np.zeros_like(truth)
+    np.put_along_axis(chosen, order, True, axis=1)
+    rows = truth.any(axis=1)
+    expected = [
+        1.0 if np.array_equal(t, c) else cohen_kappa_score(t, c) for t, c in zip(truth[rows], chosen[rows], strict=True)
+    ]
+    assert found.mean_kappa_at_k == pytest.approx(np.mean(expected), abs=1e-12)
