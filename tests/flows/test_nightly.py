@@ -54,7 +54,7 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
         **env,
         "ALBUMML_GATE_MIN_IMPROVEMENT": "1",
         "ALBUMML_ALERT_REJECTED_NIGHTS": "1",
-        "ALBUMML_SWEEP_TRIALS": "3",
+        "ALBUMML_SWEEP_TRIALS": "2",
     }
     subprocess.run([sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True)
     with serving(tmp_path / "site") as server:
@@ -89,7 +89,7 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
     drift_beside_reports = list((tmp_path / "home").rglob("snapshot-drift.md"))
     assert len(drift_beside_reports) == len(third["trained"]) == 4  # one per run of the third night
     # each model's recipe was chosen by its sweep on validation, and its run names that sweep
-    assert [sweep["trials"] for sweep in third["sweeps"]] == [3, 3, 3, 3]
+    assert [sweep["trials"] for sweep in third["sweeps"]] == [2, 2, 2, 2]
     client = MlflowClient(f"sqlite:///{tmp_path / 'home' / 'mlflow.db'}")
     for run, sweep in zip(third["trained"], third["sweeps"], strict=True):
         tags = client.get_run(run["run_id"]).data.tags

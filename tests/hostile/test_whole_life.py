@@ -194,7 +194,9 @@ def test_every_command_of_the_life_shows_hostile_text_as_data(life: Life) -> Non
     assert "[/]" in shown and "$x^2$ & $$" in shown
 
     runs = []
-    for model in ("1", "2", "3", "4"):
+    # the classifier and model 4, which holds what models 2 and 3 add: the hostile genres and years as metadata,
+    # the hostile mood names embedded as label vectors
+    for model in ("1", "4"):
         trained = run(life, "train", "--snapshot", snapshot_id, "--model", model, "--epochs", "4", "--report", "--json")
         runs.append(json.loads(trained.stdout)["run_id"])
     for run_id in runs:
