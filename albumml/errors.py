@@ -88,6 +88,15 @@ class CrawlFailedError(AlbummlError):
     """The crawl process failed or printed no summary."""
 
 
+# How a crawl's health check words a site whose pages no longer read as the parsers expect.
+SITE_CHANGED = "the page design may have changed"
+
+
+class SiteChangedError(CrawlFailedError):
+    """The crawl failed because the site's pages no longer parse: a retry minutes later fails the same way (and
+    fetches the whole site again), so the night fails at once with the reason."""
+
+
 class ModelError(AlbummlError):
     """A backbone is unknown, or its weights cannot be fetched, found or loaded."""
 

@@ -23,7 +23,7 @@ from albumml.catalogue import open_catalogue
 from albumml.config import Settings
 from albumml.dataset import SnapshotConfig, build_snapshot, load_snapshot, save_snapshot
 from albumml.dataset.drift import DriftSummary, mood_drift
-from albumml.errors import AlbummlError, ConfigError, CrawlFailedError
+from albumml.errors import SITE_CHANGED, AlbummlError, ConfigError, CrawlFailedError, SiteChangedError
 from albumml.registry import champion
 from albumml.registry.schema import VersionTag
 from albumml.registry.tracking import client
@@ -194,10 +194,12 @@ def crawl_outcome(done: Finished, what: str) -> CrawlOutcome:
 
 
 def crawl(settings: Settings, url: str, *, full: bool = False, timeout_s: float = 6 * 3600) -> dict[str, Any]:
-    """The nightly's crawl: its summary, or CrawlFailedError when the run did not finish."""
+    """The nightly's crawl: its summary, or CrawlFailedError when the run did not finish (SiteChangedError when
+    its pages no longer parse)."""
     outcome = run_crawl(settings, CrawlRequest(url=url, full=full), timeout_s=timeout_s)
     if not outcome.finished:
-        raise CrawlFailedError(outcome.problem(url))
+        changed = SITE_CHANGED in str(outcome.summary.get("failure") or "")
+        raise (SiteChangedError if changed else CrawlFailedError)(outcome.problem(url))
     return outcome.summary
 
 

@@ -278,6 +278,7 @@ class Rehearsal:
     env: dict[str, str]
     url: str
     epochs: int
+    models: int
     min_mood_count: int
     api: str
     home: Path
@@ -295,6 +296,7 @@ def night(name: str, rehearsal: Rehearsal) -> Night:
     command = [
         *(sys.executable, "-m", "albumml", "flows", "nightly", "--url", rehearsal.url, "--json"),
         *("--epochs", str(rehearsal.epochs), "--min-mood-count", str(rehearsal.min_mood_count)),
+        *(f"--model={model}" for model in range(1, rehearsal.models + 1)),
     ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with watched(process.pid) as watch:
@@ -321,9 +323,17 @@ def night(name: str, rehearsal: Rehearsal) -> Night:
 
 
 def run(
-    report: Report, *, albums: int = 127_467, epochs: int = 15, seed: int = 11, cache: int = 1, min_mood_count: int = 20
+    report: Report,
+    *,
+    albums: int = 127_467,
+    epochs: int = 15,
+    models: int = 4,
+    seed: int = 11,
+    cache: int = 1,
+    min_mood_count: int = 20,
 ) -> None:
-    """Three nights on one generated site; figures of the later nights against the first, and a Markdown table."""
+    """Three nights on one generated site, training the study's first `models` models; figures of the later nights
+    against the first, and a Markdown table."""
     import tempfile
     import uuid
 
@@ -347,7 +357,9 @@ def run(
                 subprocess.run(
                     [sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True
                 )
-                rehearsal = Rehearsal(env, server.base_url, epochs, min_mood_count, api, root / "home", database)
+                rehearsal = Rehearsal(
+                    env, server.base_url, epochs, models, min_mood_count, api, root / "home", database
+                )
                 first = night("first night (everything new)", rehearsal)
                 unchanged = night("second night (nothing changed)", rehearsal)
                 change_site(site, albums=max(1, albums // 100))
@@ -355,7 +367,8 @@ def run(
         finally:
             admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     nights = [first, unchanged, changed]
-    note = f"{albums:,} albums, PostgreSQL, local store, {epochs} epochs, fast crawl settings"
+    trained = "model 1" if models == 1 else f"models 1-{models}"
+    note = f"{albums:,} albums, PostgreSQL, local store, {trained}, {epochs} epochs, fast crawl settings"
     report.add(
         Figure(
             "nightly",

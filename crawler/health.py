@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from albumml.config import Settings
+from albumml.errors import SITE_CHANGED
 
 # What each page design's counts hold (keys of `crawl_runs.page_counts[design]`).
 PAGES, NO_MOODS, NO_TITLE = "pages", "no_moods", "no_title"
@@ -104,7 +105,7 @@ def _unparsed(tally: CrawlTally, rules: HealthRules) -> str | None:
         return None
     return (
         f"only {parsed} of {pages} album pages parsed ({parsed / pages:.0%}, below the {rules.min_parsed_share:.0%} "
-        f"floor): {_reasons(tally.parse_failures)}; the page design may have changed"
+        f"floor): {_reasons(tally.parse_failures)}; {SITE_CHANGED}"
     )
 
 
@@ -120,10 +121,7 @@ def _design_changed(
             missing = counts.get(part, 0)
             usual = usual_share(history, design, part, rules)
             if missing / pages > usual + rules.change_margin:
-                return (
-                    f"the page design may have changed: {missing} of {pages} {design} pages had {words} "
-                    f"(usually {usual:.0%})"
-                )
+                return f"{SITE_CHANGED}: {missing} of {pages} {design} pages had {words} (usually {usual:.0%})"
     return None
 
 

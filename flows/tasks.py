@@ -13,7 +13,7 @@ from albumml import pipeline
 from albumml.compute import batch
 from albumml.config import load_settings
 from albumml.dataset import SnapshotConfig
-from albumml.errors import ConfigError
+from albumml.errors import ConfigError, SiteChangedError
 from albumml.pipeline import train as train_model
 from albumml.registry import sweep_run
 from albumml.registry.gate import register
@@ -28,10 +28,11 @@ CRAWL_TAG = "albumml-crawl"
 
 
 def worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry a failed task unless it failed on its input or configuration: that fails the same way again."""
+    """Retry a failed task unless it failed on its input or configuration, or on a site whose pages no longer
+    parse: those fail the same way again."""
     try:
         state.result()
-    except ConfigError:
+    except (ConfigError, SiteChangedError):
         return False
     except Exception:
         return True

@@ -41,6 +41,15 @@ def nightly(
     min_mood_count: Annotated[
         int | None, typer.Option(min=1, help="Keep only labels on at least this many albums (else 20).")
     ] = None,
+    models: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--model",
+            min=1,
+            max=4,
+            help="A model to train (repeat for several): 1 moods, 2 +metadata, 3 label space, 4 3+metadata. [all]",
+        ),
+    ] = None,
     sweep: Annotated[
         bool,
         typer.Option(
@@ -52,7 +61,7 @@ def nightly(
     ] = Target.MOODS,
     as_json: Annotated[bool, typer.Option("--json", help="Print the night's report as JSON.")] = False,
 ) -> None:
-    """Crawl, snapshot if the catalogue changed, train the four models and run the champion gate."""
+    """Crawl, snapshot if the catalogue changed, train the four models (or those named) and run the champion gate."""
     from albumml.config import load_settings
     from albumml.errors import ModelError
     from albumml.models.backbones import canonical
@@ -71,6 +80,7 @@ def nightly(
         epochs=resolve_epochs(settings, epochs),
         sweep=sweep,
         target=target,
+        **({"variants": models} if models else {}),
         **({"min_mood_count": min_mood_count} if min_mood_count is not None else {}),
     )
     if as_json:
