@@ -1,5 +1,6 @@
 """A real Prefect server for the flow tests, with its own PREFECT_HOME; and prefect.yaml deployed on it with a
-process worker."""
+process worker. Both are shared by the package's modules (each start costs seconds): a test that counts the
+server's runs, events or artifacts counts only its own."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.support.deployments import deployed_with_worker
 from tests.support.services import prefect_server, unavailable
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         with prefect_server(tmp_path_factory.mktemp("prefect")) as api:
@@ -21,7 +22,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         unavailable(f"prefect server did not start: {exc}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def deployed(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
     """Every deployment of prefect.yaml on the server and a worker serving the pool; yields env and root folder."""
     root = tmp_path_factory.mktemp("deployed")

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -57,6 +58,7 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
         "ALBUMML_SWEEP_TRIALS": "2",
     }
     subprocess.run([sys.executable, "-m", "albumml", "db", "upgrade"], env=env, check=True, capture_output=True)
+    started = datetime.now(UTC).isoformat()  # the server is shared: what came before is other tests'
     with serving(tmp_path / "site") as server:
         first = nightly(env, server.base_url)
         second = nightly(env, server.base_url)
@@ -99,7 +101,8 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
     assert not third["gate"]["promoted"]
     assert third["gate"]["rejected_in_a_row"] == 1
     attention = httpx.post(
-        f"{prefect_api}/events/filter", json={"filter": {"event": {"name": [ATTENTION_EVENT]}}}
+        f"{prefect_api}/events/filter",
+        json={"filter": {"event": {"name": [ATTENTION_EVENT]}, "occurred": {"since": started}}},
     ).json()["events"]
     assert len(attention) == 1
     assert "rejected every candidate for 1 night in a row" in attention[0]["payload"]["reason"]
@@ -108,7 +111,14 @@ def test_nightly_trains_registers_retrains_nothing_and_fails_on_a_redesign(prefe
     assert redesigned.returncode != 0
     assert "the page design may have changed" in redesigned.stderr.strip().splitlines()[-1]
 
-    runs = httpx.post(f"{prefect_api}/flow_runs/filter", json={"flow_runs": {"name": {}}}).json()
+    runs = httpx.post(
+        f"{prefect_api}/flow_runs/filter",
+        json={
+            "flows": {"name": {"any_": ["nightly"]}},
+            # this test's runs: started here after it began (the deployments' scheduled runs wait on the worker)
+            "flow_runs": {"deployment_id": {"is_null_": True}, "start_time": {"after_": started}},
+        },
+    ).json()
     states = [run["state_type"] for run in runs]
     assert sorted(states) == ["COMPLETED", "COMPLETED", "COMPLETED", "FAILED"]
     # a site whose pages no longer parse is not crawled again in the same night: a retry would fail the same way
