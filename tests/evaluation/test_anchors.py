@@ -56,3 +56,24 @@ def test_a_label_training_never_shows_scores_its_frequency() -> None:
     knn = nearest_neighbours(train, validation, test.features)
     assert np.allclose(probe.scores[:, 0], 0.0)
     assert np.allclose(knn.scores[:, 0], 0.0)
+
+
+def test_neighbour_votes_in_blocks_equal_a_brute_force_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Block-wise search (blocks of 7 queries here) finds what scikit-learn's exhaustive cosine search finds, and the
+    votes are each label's similarity-weighted share among the k nearest."""
+    from sklearn.neighbors import NearestNeighbors
+
+    monkeypatch.setattr(anchors, "SIMILARITY_BLOCK_ROWS", 7)
+    train, validation, test = labelled(10, 300), labelled(11, 60), labelled(12, 45)
+    chosen = nearest_neighbours(train, validation, test.features)
+    k = int(chosen.choice.removeprefix("k="))
+    search = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(train.features)
+    distances, indices = search.kneighbors(test.features)
+    weights = np.clip(1 - distances, 0, None) + 1e-9
+    expected = (weights[:, :, None] * train.truth[indices]).sum(axis=1) / weights.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(chosen.scores, expected, rtol=1e-5, atol=1e-6)
+    # the same choice and validation figure as one block of every query
+    monkeypatch.setattr(anchors, "SIMILARITY_BLOCK_ROWS", 10_000)
+    whole = nearest_neighbours(train, validation, test.features)
+    assert (whole.choice, whole.validation_micro_ap) == (chosen.choice, chosen.validation_micro_ap)
+    np.testing.assert_allclose(whole.scores, chosen.scores, rtol=1e-6)  # float32 products, blocked differently
