@@ -63,12 +63,15 @@ def test_a_night_that_needs_attention_alerts_with_its_reason(prefect_api: str, r
     from prefect.events.clients import PrefectEventsClient
     from prefect.events.schemas.events import Event
 
-    run_id = start_run(prefect_api, "snapshot", "snapshot", {"min_mood_count": 3})
-    run = wait_for_run(prefect_api, run_id, timeout_s=120)
+    # the night the event speaks of: a flow run on the server (what the nightly emits from; nothing need run)
+    flow_id = httpx.post(f"{prefect_api}/flows/", json={"name": "nightly"}).json()["id"]
+    run = httpx.post(f"{prefect_api}/flow_runs/", json={"flow_id": flow_id, "name": f"night-{uuid.uuid4().hex[:6]}"})
+    assert run.status_code == 201, run.text
+    run_id = run.json()["id"]
     reason = f"the gate has kept the champion 3 nights in a row ({uuid.uuid4().hex[:6]})"
     event = Event(
         event=ATTENTION_EVENT,
-        resource={"prefect.resource.id": f"prefect.flow-run.{run_id}", "prefect.resource.name": run["name"]},
+        resource={"prefect.resource.id": f"prefect.flow-run.{run_id}", "prefect.resource.name": run.json()["name"]},
         payload={"reason": reason},
     )
     import asyncio
@@ -79,8 +82,8 @@ def test_a_night_that_needs_attention_alerts_with_its_reason(prefect_api: str, r
 
     asyncio.run(send())
     message = receiver.wait_for(reason)
-    assert run["name"] in message["subject"]
-    assert "needs attention" in message["body"]
+    assert run.json()["name"] in message["subject"]
+    assert "needs attention" in message["body"] and run_id in message["body"]
 
 
 def test_setup_without_an_alert_url_or_block_is_one_clear_error(deployed, receiver: WebhookReceiver) -> None:
