@@ -57,6 +57,13 @@ CASES = [
     ),
     ("nightly-backbone-unknown", ["flows", "nightly", "--backbone", "bogus"], {}, 2, "choose one of vgg16"),
     (
+        "nightly-model-unknown",
+        ["flows", "nightly", "--model", "5"],
+        {},
+        2,
+        "Invalid value for '--model': Input should be less than or equal to 4",
+    ),
+    (
         "device-cuda-absent",
         ["train", "--snapshot", "s", "--device", "cuda"],
         {"CUDA_VISIBLE_DEVICES": ""},
