@@ -10,16 +10,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.deployments import deployed_with_worker
-from tests.support.services import prefect_server, unavailable
+from tests.support.services import prefect_server_for_tests
 
 
 @pytest.fixture(scope="package")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    try:
-        with prefect_server(tmp_path_factory.mktemp("prefect")) as api:
-            yield api
-    except (RuntimeError, OSError) as exc:
-        unavailable(f"prefect server did not start: {exc}")
+    with prefect_server_for_tests(tmp_path_factory.mktemp("prefect")) as api:
+        yield api
 
 
 @pytest.fixture(scope="package")

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.browser import chromium
 from tests.support.deployments import deploy, deployment, runs_of
-from tests.support.services import prefect_server, unavailable
+from tests.support.services import prefect_server_for_tests
 
 # What the rendered form shows: each parameter's label, description and current value (a select's chosen item).
 FIELDS = """() => Array.from(document.querySelectorAll('.schema-form-property')).map(property => {
@@ -32,11 +32,8 @@ FIELDS = """() => Array.from(document.querySelectorAll('.schema-form-property'))
 @pytest.fixture(scope="module")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server of this module's own: the package's has a worker, which would run what the forms submit."""
-    try:
-        with prefect_server(tmp_path_factory.mktemp("forms-prefect")) as api:
-            yield api
-    except (RuntimeError, OSError) as exc:
-        unavailable(f"prefect server did not start: {exc}")
+    with prefect_server_for_tests(tmp_path_factory.mktemp("forms-prefect")) as api:
+        yield api
 
 
 @pytest.fixture(scope="module")

@@ -203,3 +203,13 @@ def prefect_server(home: Path) -> Iterator[str]:
         {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": api},
     ):
         yield api
+
+
+@contextmanager
+def prefect_server_for_tests(home: Path) -> Iterator[str]:
+    """`prefect_server`, or `unavailable` (a failure in CI) when it does not start."""
+    try:
+        with prefect_server(home) as api:
+            yield api
+    except (RuntimeError, OSError) as exc:
+        unavailable(f"prefect server did not start: {exc}")
