@@ -57,8 +57,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every stage, or the stages and sizes named in ARGS (`make bench ARGS="nightly --albums 127467"`), under the
+# allocator settings above, as the worker runs.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(ARGS)
 
 clean:
 	rm -rf $(VENV) .albumml .pytest_cache .ruff_cache

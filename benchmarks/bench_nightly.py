@@ -2,7 +2,7 @@
 with PostgreSQL, the local store, a local MLflow and a real Prefect server. Three nights: the first (everything
 new), one with nothing changed, and one after 1% of the albums changed (`sample-site change`).
 
-`python -m benchmarks nightly --albums 127467` runs it at the study's size (the generated site is cached under
+`make bench ARGS="nightly --albums 127467"` runs it at the study's size (the generated site is cached under
 `benchmarks/results/sites/`, so a second rehearsal does not render 127k covers again); `--quick` at 60 albums.
 Per night it records each Prefect task's wall time and share of the night, the peak RSS of every process of the
 night (the flow, the crawler's, ...), store objects and bytes written and catalogue rows written; the figures are
@@ -37,6 +37,8 @@ from tests.support.services import admin_execute, dsn_to_url, postgres_server, p
 SITES = RESULTS / "sites"
 TABLES = ("albums", "album_moods", "album_themes", "moods", "themes", "crawl_runs", "crawl_errors")
 SAMPLE_EVERY_S = 0.25
+# glibc allocator thresholds (the Makefile and the worker image export them): the report states them.
+ALLOCATOR_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 # The first night's Batch estimate. Assumed, not measured (no GPU machine measured it yet): a VGG-16-class backbone
 # under AMP extracts about 1,000 covers/s on one current datacenter GPU, and a Batch job takes about 3 minutes
 # from submission to its first batch (instance start, image pull). Replace with the device figures when taken.
@@ -285,6 +287,12 @@ class Rehearsal:
     database: str
 
 
+def allocator(env: dict[str, str]) -> str:
+    """The allocator settings the nights run under, as the report states them."""
+    settings = [f"{name}={env[name]}" for name in ALLOCATOR_VARIABLES if name in env]
+    return "allocator " + (", ".join(settings) if settings else "glibc defaults")
+
+
 def night(name: str, rehearsal: Rehearsal) -> Night:
     """One nightly flow run as a deployment would run it, in its own process, watched."""
     home, database = rehearsal.home, rehearsal.database
@@ -368,7 +376,10 @@ def run(
             admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     nights = [first, unchanged, changed]
     trained = "model 1" if models == 1 else f"models 1-{models}"
-    note = f"{albums:,} albums, PostgreSQL, local store, {trained}, {epochs} epochs, fast crawl settings"
+    note = (
+        f"{albums:,} albums, PostgreSQL, local store, {trained}, {epochs} epochs, fast crawl settings, "
+        f"{allocator(dict(os.environ))}"
+    )
     report.add(
         Figure(
             "nightly",

@@ -20,6 +20,7 @@ from albumml.registry.gate import register
 from albumml.registry.runs import FinishedRun, finished_run
 from albumml.targets import Target
 from albumml.training.config import TrainConfig
+from flows.memory import RELEASE_HOOKS
 
 BATCH_TASK_TIMEOUT_S = 13 * 3600
 # Task runs with this tag hold a tag concurrency limit of 1 (`albumml flows setup` creates it): two crawls never
@@ -59,14 +60,14 @@ def crawl_task(url: str, full: bool) -> dict[str, Any]:
     return summary
 
 
-@task(name="snapshot", retries=1, retry_delay_seconds=10)
+@task(name="snapshot", retries=1, retry_delay_seconds=10, **RELEASE_HOOKS)
 def snapshot_task(min_mood_count: int | None = None, target: Target = Target.MOODS) -> pipeline.SnapshotOutcome:
     """A snapshot of the catalogue for `target` (the same id when nothing changed); None takes SnapshotConfig's
     default."""
     return pipeline.snapshot(load_settings(), SnapshotConfig.given(min_mood_count=min_mood_count, target=target))
 
 
-@task(name="featurize", retries=1, retry_delay_seconds=10)
+@task(name="featurize", retries=1, retry_delay_seconds=10, **RELEASE_HOOKS)
 def featurize_task(config: TrainConfig) -> dict[str, Any]:
     """The snapshot's missing backbone features, computed once before the variants train on them."""
     outcome = pipeline.featurize(load_settings(), config)
@@ -81,7 +82,7 @@ def featurize_task(config: TrainConfig) -> dict[str, Any]:
     return outcome.__dict__
 
 
-@task(name="drift", retries=1, retry_delay_seconds=10)
+@task(name="drift", retries=1, retry_delay_seconds=10, **RELEASE_HOOKS)
 def drift_task(config: TrainConfig) -> dict[str, Any]:
     """The new snapshot's drift against the champion's (mood shares; the new albums' cover features) as one markdown
     artifact; its overall figures."""
@@ -134,7 +135,7 @@ def already_finished(config: TrainConfig) -> dict[str, Any] | None:
     return {**run_summary(config, run), "skipped": True}
 
 
-@task(name="train", retries=1, retry_delay_seconds=10, retry_condition_fn=worth_retrying)
+@task(name="train", retries=1, retry_delay_seconds=10, retry_condition_fn=worth_retrying, **RELEASE_HOOKS)
 def train_task(config: TrainConfig, skip_finished: bool = False) -> dict[str, Any]:
     """One variant here, on cached features; resumes from its checkpoint when retried, and with `skip_finished`
     reuses the run of the same config that already finished (a retried night)."""
@@ -193,7 +194,7 @@ def train_variants(configs: list[TrainConfig], compute: str, limit: int) -> list
     return [future.result() for future in futures]
 
 
-@task(name="sweep", retries=1, retry_delay_seconds=10, retry_condition_fn=worth_retrying)
+@task(name="sweep", retries=1, retry_delay_seconds=10, retry_condition_fn=worth_retrying, **RELEASE_HOOKS)
 def sweep_task(config: TrainConfig) -> dict[str, Any]:
     """The variant's head recipe chosen on validation within the settings' budget (a retry resumes the study);
     the chosen config and the tags its run will carry."""
@@ -234,7 +235,9 @@ def record_sweeps(trained: list[dict[str, Any]], swept: list[dict[str, Any]]) ->
         sweep_run.tag_run(settings, run["run_id"], sweep["tags"])
 
 
-@task(name="evaluate-and-register", retries=2, retry_delay_seconds=10, retry_condition_fn=worth_retrying)
+@task(
+    name="evaluate-and-register", retries=2, retry_delay_seconds=10, retry_condition_fn=worth_retrying, **RELEASE_HOOKS
+)
 def register_task(run_id: str) -> dict[str, Any]:
     """The champion gate for one run."""
     decision = register(load_settings(), run_id)

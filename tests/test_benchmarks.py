@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from benchmarks.bench_nightly import allocator
 
 pytestmark = pytest.mark.slow
 
@@ -39,3 +42,6 @@ def test_quick_benchmarks_write_ratios_against_baselines(tmp_path: Path) -> None
     assert set(STAGES) <= set(peaks)
     assert all(peak["process"] > 50 for peak in peaks.values())
     assert "peak RSS" in (tmp_path / "benchmarks.md").read_text()
+    # The rehearsal's report states the allocator settings its nights ran under (the worker's, under `make`).
+    rehearsal = [figure for figure in figures if figure["stage"] == "nightly"]
+    assert rehearsal and all(allocator(dict(os.environ)) in figure["note"] for figure in rehearsal)
