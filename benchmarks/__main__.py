@@ -34,11 +34,11 @@ STAGES: dict[str, dict[str, int]] = {
 DEFAULT_STAGES = [name for name in STAGES if name != "nightly"]
 
 
-def run_stage_process(name: str, quick: bool, report: Report, albums: int | None = None) -> None:
+def run_stage_process(name: str, quick: bool, report: Report, sizes: dict[str, int | None]) -> None:
     """Run one stage in its own process, so its peak memory is its own; merge its figures into `report`."""
     with tempfile.TemporaryDirectory() as folder:
         command = [sys.executable, "-m", "benchmarks", name, "--in-process", "--output", folder, *(["--quick"] * quick)]
-        command += ["--albums", str(albums)] if albums is not None else []
+        command += [f"--{size}={value}" for size, value in sizes.items() if value is not None]
         subprocess.run(command, check=True)
         data = json.loads((Path(folder) / "benchmarks.json").read_text())
     report.figures += [Figure(**{k: v for k, v in f.items() if k not in {"ratio", "met"}}) for f in data["figures"]]
@@ -52,20 +52,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the harness runs")
     parser.add_argument("--output", type=Path, default=RESULTS, help="folder for benchmarks.json and .md")
     parser.add_argument("--albums", type=int, help="albums for the stages that take a size in albums (nightly: 127467)")
+    parser.add_argument("--models", type=int, help="the rehearsal trains the study's first MODELS models (nightly: 4)")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    given = {"albums": arguments.albums, "models": arguments.models}
     report = Report()
     for name in arguments.stages or DEFAULT_STAGES:
         if arguments.in_process:
             run = importlib.import_module(f"benchmarks.bench_{name}").run
             quick_sizes = STAGES[name]
             sizes = dict(quick_sizes) if arguments.quick else {}
-            if arguments.albums is not None and "albums" in quick_sizes:
-                sizes["albums"] = arguments.albums
+            sizes |= {size: value for size, value in given.items() if value is not None and size in quick_sizes}
             run(report, **sizes)
             report.peaks[name] = peak_memory()
         else:
-            run_stage_process(name, arguments.quick, report, arguments.albums)
+            run_stage_process(name, arguments.quick, report, given)
     json_path, markdown_path = report.write(arguments.output)
     print(f"report: {json_path} and {markdown_path}")
 

@@ -330,6 +330,19 @@ def night(name: str, rehearsal: Rehearsal) -> Night:
     )
 
 
+def write_nights(note: str, nights: list[Night]) -> str:
+    """The rehearsal's Markdown so far, written to `nightly.md` after every night (a run of hours keeps what it
+    measured if a later night fails); returns it."""
+    lines = [f"# Nightly rehearsal: {note}", ""]
+    for each in nights:
+        lines += each.markdown()
+    lines += batch_estimate(nights[0])
+    text = "\n".join(lines) + "\n"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "nightly.md").write_text(text)
+    return text
+
+
 def run(
     report: Report,
     *,
@@ -345,6 +358,12 @@ def run(
     import tempfile
     import uuid
 
+    trained = "model 1" if models == 1 else f"models 1-{models}"
+    note = (
+        f"{albums:,} albums, PostgreSQL, local store, {trained}, {epochs} epochs, fast crawl settings, "
+        f"{allocator(dict(os.environ))}"
+    )
+    nights: list[Night] = []
     with tempfile.TemporaryDirectory() as folder, postgres_server() as dsn:
         root = Path(folder)
         site = site_for(albums, seed, root, bool(cache))
@@ -368,18 +387,15 @@ def run(
                 rehearsal = Rehearsal(
                     env, server.base_url, epochs, models, min_mood_count, api, root / "home", database
                 )
-                first = night("first night (everything new)", rehearsal)
-                unchanged = night("second night (nothing changed)", rehearsal)
+                nights.append(night("first night (everything new)", rehearsal))
+                write_nights(note, nights)
+                nights.append(night("second night (nothing changed)", rehearsal))
+                write_nights(note, nights)
                 change_site(site, albums=max(1, albums // 100))
-                changed = night("third night (1% of the albums changed)", rehearsal)
+                nights.append(night("third night (1% of the albums changed)", rehearsal))
         finally:
             admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    nights = [first, unchanged, changed]
-    trained = "model 1" if models == 1 else f"models 1-{models}"
-    note = (
-        f"{albums:,} albums, PostgreSQL, local store, {trained}, {epochs} epochs, fast crawl settings, "
-        f"{allocator(dict(os.environ))}"
-    )
+    first, unchanged, changed = nights
     report.add(
         Figure(
             "nightly",
@@ -432,10 +448,4 @@ def run(
                 f"{changed_features.get('computed')} of {changed_features.get('covers')}",
             )
         )
-    lines = [f"# Nightly rehearsal: {note}", ""]
-    for each in nights:
-        lines += each.markdown()
-    lines += batch_estimate(first)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "nightly.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    print(write_nights(note, nights))
