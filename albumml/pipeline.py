@@ -279,17 +279,18 @@ def featurize(settings: Settings, config: TrainConfig) -> FeaturizeOutcome:
     started = time.perf_counter()
     features = extract_features(store, backbone, list(manifest["cover_key"]))
     extracted = time.perf_counter()
+    counts = (features.cached, features.computed, len(features.failed))
+    runtime = features.runtime
     data = prepare(store, snapshot, backbone, features=features)  # the vectors just read, not read again
+    del features  # the splits hold their own copy: the catalogue's vectors are not kept twice through the anchors
     shared_anchors(store, anchor_path(snapshot.id, feature_key(backbone)), data.splits)
     return FeaturizeOutcome(
         config.backbone,
         len(set(manifest["cover_key"])),
-        features.cached,
-        features.computed,
-        len(features.failed),
+        *counts,
         round(extracted - started, 2),
         round(time.perf_counter() - extracted, 2),
-        features.runtime,
+        runtime,
     )
 
 

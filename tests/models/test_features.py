@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import weakref
 
 import numpy as np
 import pytest
@@ -77,6 +78,32 @@ def test_vectors_are_kept_in_shards_and_a_new_cover_writes_one_more(
     assert (again.computed, again.cached) == (1, 5)
     assert sum(info.name.endswith(".npz") for info in store.list_objects(prefix)) == 4
     np.testing.assert_array_equal(again.vectors[:5], first.vectors)
+
+
+class TrackedCover(bytearray):
+    """Cover bytes whose lifetime a test can watch (bytes itself takes no weak reference)."""
+
+
+def test_a_covers_bytes_are_freed_once_its_batch_is_computed(
+    store: Store, lite0, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = [store.put_blob(cover((20 * n, 100, 250 - 20 * n))).key for n in range(12)]
+    read: list[weakref.ref[TrackedCover]] = []
+    get_blob = store.get_blob
+
+    def tracked(key: str) -> TrackedCover:
+        data = TrackedCover(get_blob(key))
+        read.append(weakref.ref(data))
+        return data
+
+    monkeypatch.setattr(store, "get_blob", tracked)
+    alive: list[int] = []
+    result = extract_features(
+        store, lite0, keys, batch_size=2, readers=2, progress=lambda _: alive.append(sum(r() is not None for r in read))
+    )
+    assert result.computed == 12 and len(read) == 12
+    # at most the batches read ahead and the one computed: a catalogue's covers are never all in memory at once
+    assert max(alive) <= (2 + 1) * 2, alive
 
 
 def test_vectors_kept_alone_by_earlier_versions_are_still_read(store: Store, lite0) -> None:
