@@ -28,7 +28,7 @@ STAGES: dict[str, dict[str, int]] = {
     "scale": {"albums": 2_000, "covers": 20, "vectors": 3_000, "anchor_albums": 4_000},
     "analysis": {"albums": 5_000, "tsne_albums": 50, "queries": 20, "baseline_queries": 5},
     # the quick rehearsal checks the harness: one model (the nightly flow test trains all four)
-    "nightly": {"albums": 60, "epochs": 2, "models": 1, "cache": 0, "min_mood_count": 3},
+    "nightly": {"albums": 60, "epochs": 2, "models": 1, "nights": 3, "cache": 0, "min_mood_count": 3},
 }
 # The full-scale rehearsal runs for hours at its default size: only when named (`python -m benchmarks nightly`).
 DEFAULT_STAGES = [name for name in STAGES if name != "nightly"]
@@ -53,9 +53,10 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=RESULTS, help="folder for benchmarks.json and .md")
     parser.add_argument("--albums", type=int, help="albums for the stages that take a size in albums (nightly: 127467)")
     parser.add_argument("--models", type=int, help="the rehearsal trains the study's first MODELS models (nightly: 4)")
+    parser.add_argument("--nights", type=int, help="the rehearsal runs its first NIGHTS nights (nightly: 3)")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    given = {"albums": arguments.albums, "models": arguments.models}
+    given = {"albums": arguments.albums, "models": arguments.models, "nights": arguments.nights}
     report = Report()
     for name in arguments.stages or DEFAULT_STAGES:
         if arguments.in_process:

@@ -44,6 +44,9 @@ ALLOCATOR_VARIABLES = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 # from submission to its first batch (instance start, image pull). Replace with the device figures when taken.
 GPU_COVERS_PER_S = 1_000.0
 BATCH_JOB_STARTUP_S = 180.0
+CHANGED_NIGHT = "third night (1% of the albums changed)"
+# The rehearsal's nights in order; `--nights N` runs the first N (the first night alone shows a size's peak memory).
+NIGHTS = ("first night (everything new)", "second night (nothing changed)", CHANGED_NIGHT)
 
 
 def descendants(pid: int) -> list[int]:
@@ -349,12 +352,13 @@ def run(
     albums: int = 127_467,
     epochs: int = 15,
     models: int = 4,
+    nights: int = 3,
     seed: int = 11,
     cache: int = 1,
     min_mood_count: int = 20,
 ) -> None:
-    """Three nights on one generated site, training the study's first `models` models; figures of the later nights
-    against the first, and a Markdown table."""
+    """Three nights on one generated site (or the first `nights` of them), training the study's first `models`
+    models; figures of the later nights against the first, and a Markdown table."""
     import tempfile
     import uuid
 
@@ -363,7 +367,9 @@ def run(
         f"{albums:,} albums, PostgreSQL, local store, {trained}, {epochs} epochs, fast crawl settings, "
         f"{allocator(dict(os.environ))}"
     )
-    nights: list[Night] = []
+    if not 1 <= nights <= len(NIGHTS):
+        raise ValueError(f"a rehearsal runs 1 to {len(NIGHTS)} nights, not {nights}")
+    done: list[Night] = []
     with tempfile.TemporaryDirectory() as folder, postgres_server() as dsn:
         root = Path(folder)
         site = site_for(albums, seed, root, bool(cache))
@@ -387,15 +393,14 @@ def run(
                 rehearsal = Rehearsal(
                     env, server.base_url, epochs, models, min_mood_count, api, root / "home", database
                 )
-                nights.append(night("first night (everything new)", rehearsal))
-                write_nights(note, nights)
-                nights.append(night("second night (nothing changed)", rehearsal))
-                write_nights(note, nights)
-                change_site(site, albums=max(1, albums // 100))
-                nights.append(night("third night (1% of the albums changed)", rehearsal))
+                for title in NIGHTS[:nights]:
+                    if title == CHANGED_NIGHT:
+                        change_site(site, albums=max(1, albums // 100))
+                    done.append(night(title, rehearsal))
+                    write_nights(note, done)
         finally:
             admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    first, unchanged, changed = nights
+    first = done[0]
     report.add(
         Figure(
             "nightly",
@@ -408,6 +413,10 @@ def run(
             f"{note}: {first.seconds:.1f} s",
         )
     )
+    if len(done) < len(NIGHTS):
+        print(write_nights(note, done))
+        return
+    unchanged, changed = done[1:]
     report.add(
         Figure(
             "nightly",
@@ -432,7 +441,7 @@ def run(
             f"{note}: {changed.seconds:.1f} s",
         )
     )
-    extraction = [n.report.get("features", {}).get("extract_seconds") or 0.0 for n in nights]
+    extraction = [n.report.get("features", {}).get("extract_seconds") or 0.0 for n in done]
     changed_features = changed.report.get("features", {})
     if extraction[0] and extraction[2]:
         report.add(

@@ -4,7 +4,8 @@ The objective is scikit-learn's (per label: C times the summed log-loss plus hal
 intercept unpenalised), solved by full-batch L-BFGS in float64 over every label together: 4.1x faster than
 scikit-learn's one-vs-rest loop at 1,700 albums x 1,280 features x 182 labels (C=1e-3), with the same test micro
 AP. The linear probe, refitted for every new snapshot, was half a 5,000-album night; the label-space read-back
-uses the same solver.
+uses the same solver. The probe solves in float32: 3.0x faster than float64 on real cover features, the same
+validation and test micro AP to four decimals (9,600 training albums of lite0 features x 197 moods).
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def fit_logistic(features: np.ndarray, truth: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray]:
+def fit_logistic(
+    features: np.ndarray, truth: np.ndarray, strength: float, precision: torch.dtype = torch.float64
+) -> tuple[np.ndarray, np.ndarray]:
     """One L2-penalised logistic regression per label, all at once (sklearn's objective with C=`strength` per
-    label, solved by full-batch L-BFGS in float64): weight (labels x dim) and bias (labels)."""
-    x = torch.as_tensor(features, dtype=torch.float64)
-    y = torch.as_tensor(np.asarray(truth, dtype=np.float64))
-    weight = torch.zeros((y.shape[1], x.shape[1]), dtype=torch.float64, requires_grad=True)
-    bias = torch.as_tensor(logit(y.mean(dim=0).numpy())).clone().requires_grad_(True)
+    label, solved by full-batch L-BFGS in `precision`): weight (labels x dim) and bias (labels), in float64."""
+    x = torch.as_tensor(features, dtype=precision)
+    y = torch.as_tensor(np.asarray(truth), dtype=precision)
+    weight = torch.zeros((y.shape[1], x.shape[1]), dtype=precision, requires_grad=True)
+    frequency = np.asarray(truth, dtype=np.float64).mean(axis=0)
+    bias = torch.as_tensor(logit(frequency), dtype=precision).requires_grad_(True)
     optimizer = torch.optim.LBFGS(
         [weight, bias], max_iter=LBFGS_ITERATIONS, tolerance_grad=1e-6, line_search_fn="strong_wolfe"
     )
@@ -44,4 +48,4 @@ def fit_logistic(features: np.ndarray, truth: np.ndarray, strength: float) -> tu
         return loss
 
     optimizer.step(objective)
-    return weight.detach().numpy(), bias.detach().numpy()
+    return weight.detach().double().numpy(), bias.detach().double().numpy()

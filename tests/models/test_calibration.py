@@ -81,3 +81,15 @@ def test_a_learned_read_back_needs_the_points() -> None:
     read_back = fit_read_back(label_space(1, 200), label_space(2, 80), temperatures=())
     with pytest.raises(ValueError, match="predicted points"):
         read_back(None, label_space(3, 10).cosines)
+
+
+def test_fit_logistic_in_float32_lands_near_sklearns_solution() -> None:
+    import torch
+
+    split = label_space(1, 300)
+    features = (split.points - split.points.mean(axis=0)) / split.points.std(axis=0)
+    weight, bias = fit_logistic(features, split.truth, strength=0.1, precision=torch.float32)
+    assert weight.dtype == np.float64
+    reference = LogisticRegression(C=0.1, max_iter=5000, tol=1e-10).fit(features, split.truth[:, 4])
+    assert np.allclose(weight[4], reference.coef_[0], atol=1e-2)
+    assert bias[4] == pytest.approx(reference.intercept_[0], abs=1e-2)
