@@ -57,6 +57,30 @@ def test_unreadable_covers_are_skipped_and_counted(store: Store, lite0) -> None:
     assert result.failed[not_image].startswith("cover_undecodable")
 
 
+def test_a_failed_cover_between_good_ones_leaves_each_vector_on_its_own_cover(store: Store, lite0) -> None:
+    colours = [(200, 30, 30), (20, 40, 220), (240, 240, 240), (10, 200, 10)]
+    good = [store.put_blob(cover(c)).key for c in colours]
+    alone = {key: extract_features(store, lite0, [key]).vectors[0] for key in good}
+    broken = store.put_blob(b"not a cover").key
+    asked = [good[0], broken, good[1], good[2], broken, good[3]]
+    result = extract_features(store, lite0, asked)
+    assert result.cover_keys == good and list(result.failed) == [broken]
+    assert result.vectors.shape == (4, lite0.feature_dim)
+    for key, vector in zip(good, result.vectors, strict=True):
+        np.testing.assert_array_equal(vector, alone[key])
+
+
+def test_the_kept_rows_move_up_in_place_and_repeats_are_copied() -> None:
+    table = np.arange(12, dtype=np.float32).reshape(6, 2)
+    original = table.copy()
+    assert features._rows(table, list(range(6))) is table
+    kept = features._rows(table, [0, 2, 3, 5])
+    assert np.shares_memory(kept, table)
+    np.testing.assert_array_equal(kept, original[[0, 2, 3, 5]])
+    repeated = features._rows(original.copy(), [1, 1, 4])
+    np.testing.assert_array_equal(repeated, original[[1, 1, 4]])
+
+
 def test_the_cache_key_names_backbone_weights_and_transform(lite0) -> None:
     random_lite0 = load_backbone("efficientnet_lite0", weights="none")
     assert feature_key(lite0) != feature_key(random_lite0)
