@@ -25,7 +25,7 @@ STAGES: dict[str, dict[str, int]] = {
     "flows": {"albums": 120, "epochs": 2, "rounds": 1},
     "variants": {"albums": 80, "epochs": 2},
     "sweep": {"albums": 80, "epochs": 2, "trials": 3},
-    "scale": {"albums": 2_000, "covers": 20, "vectors": 3_000, "anchor_albums": 4_000},
+    "scale": {"albums": 2_000, "covers": 20, "vectors": 3_000, "anchor_albums": 4_000, "probe_albums": 400},
     "analysis": {"albums": 5_000, "tsne_albums": 50, "queries": 20, "baseline_queries": 5},
     # the quick rehearsal checks the harness: one model (the nightly flow test trains all four)
     "nightly": {"albums": 60, "epochs": 2, "models": 1, "nights": 3, "cache": 0, "min_mood_count": 3},

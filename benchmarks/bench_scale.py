@@ -1,5 +1,6 @@
 """The study's scale: a snapshot of 127,467 albums from PostgreSQL, cover decode + resize against plain Pillow, cached
-vectors read back, and the nearest-neighbour anchor at the study's split sizes against a dense similarity matrix."""
+vectors read back, the nearest-neighbour anchor at the study's split sizes against a dense similarity matrix, and the
+linear probe's float32 solver against float64 on real cover features."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 from albumml.catalogue import Catalogue
@@ -20,12 +22,15 @@ from albumml.catalogue.vocabulary import bundled_moods, bundled_themes
 from albumml.config import load_settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
 from albumml.evaluation import micro_ap
-from albumml.evaluation.anchors import NEIGHBOUR_COUNTS, Split, nearest_neighbours
-from albumml.models.features import SHARD_SIZE, CacheIndex, decode_cover, write_shard
+from albumml.evaluation.anchors import NEIGHBOUR_COUNTS, PROBE_PRECISION, Split, linear_probe, nearest_neighbours
+from albumml.models.backbones import load_backbone
+from albumml.models.features import SHARD_SIZE, CacheIndex, decode_cover, extract_features, write_shard
 from albumml.storage import Store, open_store
 from benchmarks.bench_catalogue import copy_rows, fresh_databases, make_records
 from benchmarks.harness import Figure, Report, rate
 from sample_site import Faults, generate_site
+from sample_site.covers import cover_bytes
+from sample_site.plan import plan_albums
 from tests.support.services import postgres_server
 
 STUDY_ALBUMS = 127_467
@@ -233,6 +238,56 @@ def neighbour_anchor_at_scale(report: Report, albums: int, dim: int = 1280, mood
     )
 
 
+def cover_feature_splits(albums: int, seed: int = 7, min_albums: int = 20) -> tuple[Split, Split, Split]:
+    """Real features: the lite0 vectors of `albums` planned sample-site albums' rendered covers, with their moods
+    (those on at least `min_albums` albums), split 80/10/10 at random. Random features converge far faster than
+    these, so the probe is timed on what it meets in a night."""
+    planned = [(album, cover_bytes(seed, album)) for album in plan_albums(albums, seed)]
+    planned = [(album, data) for album, data in planned if data is not None]
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(load_settings(store_url=folder))
+        keys = [store.put_blob(data).key for _, data in planned]
+        extracted = extract_features(store, load_backbone("efficientnet_lite0"), keys)
+    row = {key: number for number, key in enumerate(extracted.cover_keys)}
+    kept = [(album, row[key]) for (album, _), key in zip(planned, keys, strict=True) if key in row]
+    names = sorted({mood.name for album, _ in kept for mood in album.moods})
+    column = {name: number for number, name in enumerate(names)}
+    truth = np.zeros((len(kept), len(names)), dtype=bool)
+    for number, (album, _) in enumerate(kept):
+        truth[number, [column[mood.name] for mood in album.moods]] = True
+    truth = truth[:, truth.sum(axis=0) >= min_albums]
+    vectors = extracted.vectors[[position for _, position in kept]]
+    order = np.random.default_rng(0).permutation(len(kept))
+    cuts = (len(order) * 8 // 10, len(order) * 9 // 10)
+    parts = np.split(order, cuts)
+    return tuple(Split(vectors[part], truth[part]) for part in parts)  # type: ignore[return-value]
+
+
+def probe_precision(report: Report, albums: int) -> None:
+    """The linear probe (four strengths) solved in PROBE_PRECISION against float64, on real cover features."""
+    train, validation, test = cover_feature_splits(albums)
+    timed = {}
+    for precision in (torch.float64, PROBE_PRECISION):
+        started = time.perf_counter()
+        anchor = linear_probe(train, validation, test.features, precision)
+        timed[precision] = (time.perf_counter() - started, anchor, micro_ap(test.truth, anchor.scores))
+    (exact_seconds, exact, exact_ap), (seconds, fast, ap) = timed[torch.float64], timed[PROBE_PRECISION]
+    report.add(
+        Figure(
+            "scale",
+            f"linear probe in {str(PROBE_PRECISION).removeprefix('torch.')} on {len(train.features):,} training "
+            "albums' cover features (fits)",
+            "fits/min",
+            60 / seconds,
+            "float64",
+            60 / exact_seconds,
+            2.0,
+            f"{seconds:.1f} s vs {exact_seconds:.1f} s; {fast.choice} vs {exact.choice}; test micro AP {ap:.4f} vs "
+            f"{exact_ap:.4f} ({train.truth.shape[1]} moods, lite0 features of rendered sample-site covers)",
+        )
+    )
+
+
 def run(
     report: Report,
     *,
@@ -241,8 +296,10 @@ def run(
     side: int = 1000,
     vectors: int = STUDY_ALBUMS,
     anchor_albums: int = STUDY_ALBUMS,
+    probe_albums: int = 6_000,
 ) -> None:
     """The scale figures."""
+    probe_precision(report, probe_albums)
     decode_and_resize(report, covers, side)
     feature_cache_at_scale(report, vectors)
     neighbour_anchor_at_scale(report, anchor_albums)

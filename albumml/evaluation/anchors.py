@@ -47,21 +47,24 @@ class Anchor:
 
 
 def _probe_scores(
-    strength: float, train: Split, evaluated: list[np.ndarray], learnable: np.ndarray
+    strength: float, train: Split, evaluated: list[np.ndarray], learnable: np.ndarray, precision: torch.dtype
 ) -> list[np.ndarray]:
     """Logistic-regression scores of `evaluated` feature sets; labels with one class in training score their
     training frequency (nothing to learn)."""
     frequency = train.truth.mean(axis=0)
     outputs = [np.tile(frequency, (len(features), 1)).astype(np.float64) for features in evaluated]
     if learnable.any():
-        weight, bias = fit_logistic(train.features, train.truth[:, learnable], strength, PROBE_PRECISION)
+        weight, bias = fit_logistic(train.features, train.truth[:, learnable], strength, precision)
         for output, features in zip(outputs, evaluated, strict=True):
             output[:, learnable] = np.asarray(features, dtype=np.float64) @ weight.T + bias
     return outputs
 
 
-def linear_probe(train: Split, validation: Split, test_features: np.ndarray) -> Anchor:
-    """One-vs-rest logistic regression on standardised features, its strength C chosen on validation micro AP."""
+def linear_probe(
+    train: Split, validation: Split, test_features: np.ndarray, precision: torch.dtype | None = None
+) -> Anchor:
+    """One-vs-rest logistic regression on standardised features, its strength C chosen on validation micro AP;
+    solved in `precision` (None: PROBE_PRECISION)."""
     scaler = StandardScaler().fit(train.features)
     scaled_train = Split(scaler.transform(train.features), train.truth)
     scaled_validation, scaled_test = scaler.transform(validation.features), scaler.transform(test_features)
@@ -70,7 +73,7 @@ def linear_probe(train: Split, validation: Split, test_features: np.ndarray) -> 
     best: tuple[float, float, np.ndarray] | None = None
     for strength in PROBE_STRENGTHS:  # one fit per strength scores both splits; the test scores wait unseen
         validation_scores, test_scores = _probe_scores(
-            strength, scaled_train, [scaled_validation, scaled_test], learnable
+            strength, scaled_train, [scaled_validation, scaled_test], learnable, precision or PROBE_PRECISION
         )
         figure = micro_ap(validation.truth, validation_scores)
         if best is None or figure > best[1]:

@@ -79,15 +79,14 @@ def test_neighbour_votes_in_blocks_equal_a_brute_force_search(monkeypatch: pytes
     np.testing.assert_allclose(whole.scores, chosen.scores, rtol=1e-6)  # float32 products, blocked differently
 
 
-def test_the_float32_probe_scores_as_the_float64_one_does(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_float32_probe_scores_as_the_float64_one_does() -> None:
     """The probe solves in float32 for speed: it chooses the same strength and its test micro AP stays within a
     thousandth of the float64 solution's."""
     import torch
 
     train, validation, test = labelled(13, 400), labelled(14, 120), labelled(15, 150)
     fast = linear_probe(train, validation, test.features)
-    monkeypatch.setattr(anchors, "PROBE_PRECISION", torch.float64)
-    exact = linear_probe(train, validation, test.features)
-    assert anchors.PROBE_PRECISION is torch.float64 and fast.choice == exact.choice
+    exact = linear_probe(train, validation, test.features, torch.float64)
+    assert anchors.PROBE_PRECISION is torch.float32 and fast.choice == exact.choice
     assert micro_ap(test.truth, fast.scores) == pytest.approx(micro_ap(test.truth, exact.scores), abs=1e-3)
     assert np.corrcoef(fast.scores.ravel(), exact.scores.ravel())[0, 1] > 0.999
