@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -279,19 +279,19 @@ def featurize(settings: Settings, config: TrainConfig) -> FeaturizeOutcome:
     started = time.perf_counter()
     features = extract_features(store, backbone, list(manifest["cover_key"]))
     extracted = time.perf_counter()
-    counts = (features.cached, features.computed, len(features.failed))
-    runtime = features.runtime
+    outcome = FeaturizeOutcome(
+        backbone=config.backbone,
+        covers=len(set(manifest["cover_key"])),
+        cached=features.cached,
+        computed=features.computed,
+        failed=len(features.failed),
+        extract_seconds=round(extracted - started, 2),
+        runtime=features.runtime,
+    )
     data = prepare(store, snapshot, backbone, features=features)  # the vectors just read, not read again
     del features  # the splits hold their own copy: the catalogue's vectors are not kept twice through the anchors
     shared_anchors(store, anchor_path(snapshot.id, feature_key(backbone)), data.splits)
-    return FeaturizeOutcome(
-        config.backbone,
-        len(set(manifest["cover_key"])),
-        *counts,
-        round(extracted - started, 2),
-        round(time.perf_counter() - extracted, 2),
-        runtime,
-    )
+    return replace(outcome, anchors_seconds=round(time.perf_counter() - extracted, 2))
 
 
 def feature_drift(settings: Settings, config: TrainConfig) -> FeatureShift | None:
