@@ -457,4 +457,4 @@ def run(
                 f"{changed_features.get('computed')} of {changed_features.get('covers')}",
             )
         )
-    print(write_nights(note, nights))
+    print(write_nights(note, done))
