@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.harness import RESULTS, Figure, Report, peak_memory
@@ -30,8 +31,27 @@ STAGES: dict[str, dict[str, int]] = {
     # the quick rehearsal checks the harness: one model (the nightly flow test trains all four)
     "nightly": {"albums": 60, "epochs": 2, "models": 1, "nights": 3, "cache": 0, "min_mood_count": 3},
 }
+STUDY_MODELS = 4  # the rehearsal trains the study's first N of its four models
+REHEARSAL_NIGHTS = STAGES["nightly"]["nights"]  # the quick rehearsal runs every night
 # The full-scale rehearsal runs for hours at its default size: only when named (`python -m benchmarks nightly`).
 DEFAULT_STAGES = [name for name in STAGES if name != "nightly"]
+
+
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high` (no bound above when None), or argparse's one-line
+    error naming the option, before any stage starts."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            allowed = f"at least {low}" if high is None else f"{low} to {high}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({allowed})")
+        return value
+
+    return parse
 
 
 def run_stage_process(name: str, quick: bool, report: Report, sizes: dict[str, int | None]) -> None:
@@ -51,9 +71,19 @@ def main() -> None:
     parser.add_argument("stages", nargs="*", choices=[*STAGES, []], help="stages to run (all by default)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the harness runs")
     parser.add_argument("--output", type=Path, default=RESULTS, help="folder for benchmarks.json and .md")
-    parser.add_argument("--albums", type=int, help="albums for the stages that take a size in albums (nightly: 127467)")
-    parser.add_argument("--models", type=int, help="the rehearsal trains the study's first MODELS models (nightly: 4)")
-    parser.add_argument("--nights", type=int, help="the rehearsal runs its first NIGHTS nights (nightly: 3)")
+    parser.add_argument(
+        "--albums", type=whole_number(1), help="albums for the stages that take a size in albums (nightly: 127467)"
+    )
+    parser.add_argument(
+        "--models",
+        type=whole_number(1, STUDY_MODELS),
+        help="the rehearsal trains the study's first MODELS models (nightly: 4)",
+    )
+    parser.add_argument(
+        "--nights",
+        type=whole_number(1, REHEARSAL_NIGHTS),
+        help="the rehearsal runs its first NIGHTS nights (nightly: 3)",
+    )
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     given = {"albums": arguments.albums, "models": arguments.models, "nights": arguments.nights}
