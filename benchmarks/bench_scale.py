@@ -11,6 +11,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,12 @@ from albumml.catalogue.vocabulary import bundled_moods, bundled_themes
 from albumml.config import load_settings
 from albumml.dataset import SnapshotConfig, build_snapshot, save_snapshot
 from albumml.evaluation import micro_ap
-from albumml.evaluation.anchors import NEIGHBOUR_COUNTS, PROBE_PRECISION, Split, linear_probe, nearest_neighbours
+from albumml.evaluation.anchors import NEIGHBOUR_COUNTS, Split, linear_probe, nearest_neighbours
+from albumml.evaluation.logistic import SOLVER_PRECISION
+from albumml.evaluation.metrics import unit_rows
+from albumml.labels.embeddings import cached_embeddings
 from albumml.models.backbones import load_backbone
+from albumml.models.calibration import LabelSpaceSplit, fit_read_back
 from albumml.models.features import SHARD_SIZE, CacheIndex, decode_cover, extract_features, write_shard
 from albumml.storage import Store, open_store
 from benchmarks.bench_catalogue import copy_rows, fresh_databases, make_records
@@ -238,10 +243,20 @@ def neighbour_anchor_at_scale(report: Report, albums: int, dim: int = 1280, mood
     )
 
 
-def cover_feature_splits(albums: int, seed: int = 7, min_albums: int = 20) -> tuple[Split, Split, Split]:
+@dataclass(frozen=True)
+class CoverSplits:
+    """Real cover features split 80/10/10, and the names of the moods their truth columns stand for."""
+
+    train: Split
+    validation: Split
+    test: Split
+    moods: list[str]
+
+
+def cover_feature_splits(albums: int, seed: int = 7, min_albums: int = 20) -> CoverSplits:
     """Real features: the lite0 vectors of `albums` planned sample-site albums' rendered covers, with their moods
     (those on at least `min_albums` albums), split 80/10/10 at random. Random features converge far faster than
-    these, so the probe is timed on what it meets in a night."""
+    these, so the solvers are timed on what they meet in a night."""
     planned = [(album, cover_bytes(seed, album)) for album in plan_albums(albums, seed)]
     planned = [(album, data) for album, data in planned if data is not None]
     with tempfile.TemporaryDirectory() as folder:
@@ -255,27 +270,28 @@ def cover_feature_splits(albums: int, seed: int = 7, min_albums: int = 20) -> tu
     truth = np.zeros((len(kept), len(names)), dtype=bool)
     for number, (album, _) in enumerate(kept):
         truth[number, [column[mood.name] for mood in album.moods]] = True
-    truth = truth[:, truth.sum(axis=0) >= min_albums]
+    common = truth.sum(axis=0) >= min_albums
+    truth = truth[:, common]
     vectors = extracted.vectors[[position for _, position in kept]]
     order = np.random.default_rng(0).permutation(len(kept))
     cuts = (len(order) * 8 // 10, len(order) * 9 // 10)
-    parts = np.split(order, cuts)
-    return tuple(Split(vectors[part], truth[part]) for part in parts)  # type: ignore[return-value]
+    train, validation, test = (Split(vectors[part], truth[part]) for part in np.split(order, cuts))
+    return CoverSplits(train, validation, test, [name for name, is_common in zip(names, common, strict=True) if is_common])
 
 
-def probe_precision(report: Report, albums: int) -> None:
-    """The linear probe (four strengths) solved in PROBE_PRECISION against float64, on real cover features."""
-    train, validation, test = cover_feature_splits(albums)
+def probe_precision(report: Report, splits: CoverSplits) -> None:
+    """The linear probe (four strengths) solved in SOLVER_PRECISION against float64, on real cover features."""
+    train, validation, test = splits.train, splits.validation, splits.test
     timed = {}
-    for precision in (torch.float64, PROBE_PRECISION):
+    for precision in (torch.float64, SOLVER_PRECISION):
         started = time.perf_counter()
         anchor = linear_probe(train, validation, test.features, precision)
         timed[precision] = (time.perf_counter() - started, anchor, micro_ap(test.truth, anchor.scores))
-    (exact_seconds, exact, exact_ap), (seconds, fast, ap) = timed[torch.float64], timed[PROBE_PRECISION]
+    (exact_seconds, exact, exact_ap), (seconds, fast, ap) = timed[torch.float64], timed[SOLVER_PRECISION]
     report.add(
         Figure(
             "scale",
-            f"linear probe in {str(PROBE_PRECISION).removeprefix('torch.')} on {len(train.features):,} training "
+            f"linear probe in {str(SOLVER_PRECISION).removeprefix('torch.')} on {len(train.features):,} training "
             "albums' cover features (fits)",
             "fits/min",
             60 / seconds,
@@ -284,6 +300,54 @@ def probe_precision(report: Report, albums: int) -> None:
             2.0,
             f"{seconds:.1f} s vs {exact_seconds:.1f} s; {fast.choice} vs {exact.choice}; test micro AP {ap:.4f} vs "
             f"{exact_ap:.4f} ({train.truth.shape[1]} moods, lite0 features of rendered sample-site covers)",
+        )
+    )
+
+
+def label_space_splits(splits: CoverSplits) -> tuple[LabelSpaceSplit, LabelSpaceSplit, LabelSpaceSplit]:
+    """Label-space points of real covers, as a model-3 head predicts them: a least-squares map from each album's
+    cover features to the mean MiniLM vector of its moods, fitted on the training split."""
+    with tempfile.TemporaryDirectory() as folder:
+        moods = cached_embeddings(open_store(load_settings(store_url=folder)), splits.moods).vectors.astype(np.float64)
+
+    def with_bias(features: np.ndarray) -> np.ndarray:
+        return np.hstack([features, np.ones((len(features), 1), dtype=features.dtype)])
+
+    train = splits.train
+    target = train.truth @ moods / np.maximum(train.truth.sum(axis=1, keepdims=True), 1)
+    mapping = np.linalg.lstsq(with_bias(train.features.astype(np.float64)), target, rcond=None)[0]
+
+    def label_space(split: Split) -> LabelSpaceSplit:
+        points = with_bias(split.features.astype(np.float64)) @ mapping
+        return LabelSpaceSplit(points, unit_rows(points) @ moods.T, split.truth)
+
+    return label_space(train), label_space(splits.validation), label_space(splits.test)
+
+
+def read_back_precision(report: Report, splits: CoverSplits) -> None:
+    """The learned read-back of models 3 and 4 (four strengths) solved in SOLVER_PRECISION against float64, on the
+    label-space points of real covers."""
+    train, validation, test = label_space_splits(splits)
+    timed = {}
+    for precision in (torch.float64, SOLVER_PRECISION):
+        started = time.perf_counter()
+        read_back = fit_read_back(train, validation, temperatures=(), precision=precision)
+        seconds = time.perf_counter() - started
+        timed[precision] = (seconds, read_back, micro_ap(test.truth, read_back(test.points, test.cosines)))
+    (exact_seconds, exact, exact_ap), (seconds, fast, ap) = timed[torch.float64], timed[SOLVER_PRECISION]
+    report.add(
+        Figure(
+            "scale",
+            f"learned read-back in {str(SOLVER_PRECISION).removeprefix('torch.')} on {len(train.points):,} training "
+            "albums' label-space points (fits)",
+            "fits/min",
+            60 / seconds,
+            "float64",
+            60 / exact_seconds,
+            2.0,
+            f"{seconds:.1f} s vs {exact_seconds:.1f} s; {fast.describe()} vs {exact.describe()}; test micro AP "
+            f"{ap:.4f} vs {exact_ap:.4f} ({len(splits.moods)} moods; points of a least-squares head on the lite0 "
+            "features of rendered sample-site covers)",
         )
     )
 
@@ -299,7 +363,9 @@ def run(
     probe_albums: int = 6_000,
 ) -> None:
     """The scale figures."""
-    probe_precision(report, probe_albums)
+    splits = cover_feature_splits(probe_albums)
+    probe_precision(report, splits)
+    read_back_precision(report, splits)
     decode_and_resize(report, covers, side)
     feature_cache_at_scale(report, vectors)
     neighbour_anchor_at_scale(report, anchor_albums)

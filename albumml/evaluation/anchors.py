@@ -12,15 +12,12 @@ import numpy as np
 import torch
 from sklearn.preprocessing import StandardScaler
 
-from albumml.evaluation.logistic import fit_logistic
+from albumml.evaluation.logistic import SOLVER_PRECISION, fit_logistic
 from albumml.evaluation.metrics import micro_ap
 
 # Inverse regularisation strengths the probe tries: on standardised cover features the best sat at 1e-3 (sample
 # site) to 1e-2; weaker ones overfit and converge slowest.
 PROBE_STRENGTHS = (1e-4, 1e-3, 1e-2, 1e-1)
-# The probe's solver precision: float32 was 3.0x faster than float64 on real cover features with the same micro AP
-# to four decimals (`albumml.evaluation.logistic`); at the study's size the probe was two thirds of featurize.
-PROBE_PRECISION = torch.float32
 NEIGHBOUR_COUNTS = (5, 10, 25, 50)
 LINEAR_PROBE = "linear probe"
 NEAREST_NEIGHBOURS = "k nearest neighbours"
@@ -61,10 +58,10 @@ def _probe_scores(
 
 
 def linear_probe(
-    train: Split, validation: Split, test_features: np.ndarray, precision: torch.dtype | None = None
+    train: Split, validation: Split, test_features: np.ndarray, precision: torch.dtype = SOLVER_PRECISION
 ) -> Anchor:
     """One-vs-rest logistic regression on standardised features, its strength C chosen on validation micro AP;
-    solved in `precision` (None: PROBE_PRECISION)."""
+    solved in `precision` (float32 by default: at the study's size the probe was two thirds of featurize)."""
     scaler = StandardScaler().fit(train.features)
     scaled_train = Split(scaler.transform(train.features), train.truth)
     scaled_validation, scaled_test = scaler.transform(validation.features), scaler.transform(test_features)
@@ -73,7 +70,7 @@ def linear_probe(
     best: tuple[float, float, np.ndarray] | None = None
     for strength in PROBE_STRENGTHS:  # one fit per strength scores both splits; the test scores wait unseen
         validation_scores, test_scores = _probe_scores(
-            strength, scaled_train, [scaled_validation, scaled_test], learnable, precision or PROBE_PRECISION
+            strength, scaled_train, [scaled_validation, scaled_test], learnable, precision
         )
         figure = micro_ap(validation.truth, validation_scores)
         if best is None or figure > best[1]:

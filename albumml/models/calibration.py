@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from albumml.evaluation import micro_ap
-from albumml.evaluation.logistic import fit_logistic, logit
+from albumml.evaluation.logistic import SOLVER_PRECISION, fit_logistic, logit
 from albumml.evaluation.metrics import unit_rows
 
 TEMPERATURES: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -124,10 +125,12 @@ class Scaled:
         return (unit_rows(points) - self.mean) / self.std
 
 
-def learned_read_back(train_points: np.ndarray, train_truth: np.ndarray, strength: float) -> LearnedReadBack:
-    """A learned read-back fitted on the training albums' predicted points at one strength."""
+def learned_read_back(
+    train_points: np.ndarray, train_truth: np.ndarray, strength: float, precision: torch.dtype = SOLVER_PRECISION
+) -> LearnedReadBack:
+    """A learned read-back fitted on the training albums' predicted points at one strength, solved in `precision`."""
     scaled = Scaled.fit(train_points)
-    weight, bias = fit_logistic(scaled(train_points), train_truth, strength)
+    weight, bias = fit_logistic(scaled(train_points), train_truth, strength, precision)
     # fold the standardisation into the weights: w . (u - m) / s + b = (w / s) . u + (b - w . (m / s))
     folded = weight / scaled.std
     return LearnedReadBack(folded, bias - folded @ scaled.mean, strength)
@@ -147,12 +150,13 @@ def fit_read_back(
     validation: LabelSpaceSplit,
     temperatures: Sequence[float] = TEMPERATURES,
     strengths: Sequence[float] = READ_BACK_STRENGTHS,
+    precision: torch.dtype = SOLVER_PRECISION,
 ) -> AnyReadBack:
-    """The read-back (standardised at each temperature, learned at each strength) with the best validation micro
-    AP; the test split is never looked at."""
+    """The read-back (standardised at each temperature, learned at each strength, solved in `precision`) with the
+    best validation micro AP; the test split is never looked at."""
     base = standardiser(train.cosines, train.truth)
     candidates: list[AnyReadBack] = [ReadBack(base.mean, base.std, base.prior_logit, float(t)) for t in temperatures]
-    candidates += [learned_read_back(train.points, train.truth, float(c)) for c in strengths]
+    candidates += [learned_read_back(train.points, train.truth, float(c), precision) for c in strengths]
     return max(
         candidates, key=lambda read_back: micro_ap(validation.truth, read_back(validation.points, validation.cosines))
     )

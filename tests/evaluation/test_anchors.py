@@ -87,6 +87,6 @@ def test_the_float32_probe_scores_as_the_float64_one_does() -> None:
     train, validation, test = labelled(13, 400), labelled(14, 120), labelled(15, 150)
     fast = linear_probe(train, validation, test.features)
     exact = linear_probe(train, validation, test.features, torch.float64)
-    assert anchors.PROBE_PRECISION is torch.float32 and fast.choice == exact.choice
+    assert anchors.SOLVER_PRECISION is torch.float32 and fast.choice == exact.choice
     assert micro_ap(test.truth, fast.scores) == pytest.approx(micro_ap(test.truth, exact.scores), abs=1e-3)
     assert np.corrcoef(fast.scores.ravel(), exact.scores.ravel())[0, 1] > 0.999
