@@ -276,7 +276,8 @@ def cover_feature_splits(albums: int, seed: int = 7, min_albums: int = 20) -> Co
     order = np.random.default_rng(0).permutation(len(kept))
     cuts = (len(order) * 8 // 10, len(order) * 9 // 10)
     train, validation, test = (Split(vectors[part], truth[part]) for part in np.split(order, cuts))
-    return CoverSplits(train, validation, test, [name for name, is_common in zip(names, common, strict=True) if is_common])
+    moods = [name for name, is_common in zip(names, common, strict=True) if is_common]
+    return CoverSplits(train, validation, test, moods)
 
 
 def probe_precision(report: Report, splits: CoverSplits) -> None:
