@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -280,27 +281,61 @@ def cover_feature_splits(albums: int, seed: int = 7, min_albums: int = 20) -> Co
     return CoverSplits(train, validation, test, moods)
 
 
+Fitted = TypeVar("Fitted")
+
+
+@dataclass(frozen=True)
+class Solved:
+    """One solve of a four-strength fit: its seconds, the knob validation chose, and its test micro AP."""
+
+    seconds: float
+    choice: str
+    test_ap: float
+
+
+def solved_in_each_precision(
+    fit: Callable[[torch.dtype], Fitted], judge: Callable[[Fitted], tuple[str, float]]
+) -> tuple[Solved, Solved]:
+    """`fit` timed in float64 and in SOLVER_PRECISION (float64's first), each then judged outside the timing: the
+    knob it chose and its test micro AP."""
+    solved = []
+    for precision in (torch.float64, SOLVER_PRECISION):
+        started = time.perf_counter()
+        fitted = fit(precision)
+        seconds = time.perf_counter() - started
+        solved.append(Solved(seconds, *judge(fitted)))
+    return solved[0], solved[1]
+
+
+def precision_figure(subject: str, fitted_on: str, exact: Solved, fast: Solved, source: str) -> Figure:
+    """The SOLVER_PRECISION solve's fits per minute against float64's, with both choices and test micro APs."""
+    return Figure(
+        "scale",
+        f"{subject} in {str(SOLVER_PRECISION).removeprefix('torch.')} on {fitted_on} (fits)",
+        "fits/min",
+        60 / fast.seconds,
+        "float64",
+        60 / exact.seconds,
+        2.0,
+        f"{fast.seconds:.1f} s vs {exact.seconds:.1f} s; {fast.choice} vs {exact.choice}; test micro AP "
+        f"{fast.test_ap:.4f} vs {exact.test_ap:.4f} ({source})",
+    )
+
+
 def probe_precision(report: Report, splits: CoverSplits) -> None:
     """The linear probe (four strengths) solved in SOLVER_PRECISION against float64, on real cover features."""
     train, validation, test = splits.train, splits.validation, splits.test
-    timed = {}
-    for precision in (torch.float64, SOLVER_PRECISION):
-        started = time.perf_counter()
-        anchor = linear_probe(train, validation, test.features, precision)
-        timed[precision] = (time.perf_counter() - started, anchor, micro_ap(test.truth, anchor.scores))
-    (exact_seconds, exact, exact_ap), (seconds, fast, ap) = timed[torch.float64], timed[SOLVER_PRECISION]
+    exact, fast = solved_in_each_precision(
+        lambda precision: linear_probe(train, validation, test.features, precision),
+        lambda anchor: (anchor.choice, micro_ap(test.truth, anchor.scores)),
+    )
     report.add(
-        Figure(
-            "scale",
-            f"linear probe in {str(SOLVER_PRECISION).removeprefix('torch.')} on {len(train.features):,} training "
-            "albums' cover features (fits)",
-            "fits/min",
-            60 / seconds,
-            "float64",
-            60 / exact_seconds,
-            2.0,
-            f"{seconds:.1f} s vs {exact_seconds:.1f} s; {fast.choice} vs {exact.choice}; test micro AP {ap:.4f} vs "
-            f"{exact_ap:.4f} ({train.truth.shape[1]} moods, lite0 features of rendered sample-site covers)",
+        precision_figure(
+            "linear probe",
+            f"{len(train.features):,} training albums' cover features",
+            exact,
+            fast,
+            f"{train.truth.shape[1]} moods, lite0 features of rendered sample-site covers",
         )
     )
 
@@ -329,26 +364,18 @@ def read_back_precision(report: Report, splits: CoverSplits) -> None:
     """The learned read-back of models 3 and 4 (four strengths) solved in SOLVER_PRECISION against float64, on the
     label-space points of real covers."""
     train, validation, test = label_space_splits(splits)
-    timed = {}
-    for precision in (torch.float64, SOLVER_PRECISION):
-        started = time.perf_counter()
-        read_back = fit_read_back(train, validation, temperatures=(), precision=precision)
-        seconds = time.perf_counter() - started
-        timed[precision] = (seconds, read_back, micro_ap(test.truth, read_back(test.points, test.cosines)))
-    (exact_seconds, exact, exact_ap), (seconds, fast, ap) = timed[torch.float64], timed[SOLVER_PRECISION]
+    exact, fast = solved_in_each_precision(
+        lambda precision: fit_read_back(train, validation, temperatures=(), precision=precision),
+        lambda read_back: (read_back.describe(), micro_ap(test.truth, read_back(test.points, test.cosines))),
+    )
     report.add(
-        Figure(
-            "scale",
-            f"learned read-back in {str(SOLVER_PRECISION).removeprefix('torch.')} on {len(train.points):,} training "
-            "albums' label-space points (fits)",
-            "fits/min",
-            60 / seconds,
-            "float64",
-            60 / exact_seconds,
-            2.0,
-            f"{seconds:.1f} s vs {exact_seconds:.1f} s; {fast.describe()} vs {exact.describe()}; test micro AP "
-            f"{ap:.4f} vs {exact_ap:.4f} ({len(splits.moods)} moods; points of a least-squares head on the lite0 "
-            "features of rendered sample-site covers)",
+        precision_figure(
+            "learned read-back",
+            f"{len(train.points):,} training albums' label-space points",
+            exact,
+            fast,
+            f"{len(splits.moods)} moods; points of a least-squares head on the lite0 features of rendered "
+            "sample-site covers",
         )
     )
 
